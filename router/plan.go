@@ -1,0 +1,82 @@
+package router
+
+import "github.com/go-mysql-org/go-mysql/mysql"
+
+// Plans are shared across sessions (they are cached by SQL text): a Plan holds
+// no per-execution state and no connections, and nobody mutates one after
+// Plan returns it.
+
+// Kind classifies a statement for the proxy session.
+type Kind int
+
+const (
+	KindQuery     Kind = iota // run Targets, merge if Merge != nil, stream result
+	KindBegin                 // BEGIN / START TRANSACTION
+	KindCommit                // COMMIT
+	KindRollback              // ROLLBACK (whole transaction)
+	KindSavepoint             // SAVEPOINT / ROLLBACK TO / RELEASE SAVEPOINT: Targets unused, SQL in Raw
+	KindSet                   // SET ...: see Plan.Sets
+	KindUse                   // USE db: see Plan.DB
+	KindStatic                // answered by the proxy itself from Plan.Static (VEXPLAIN, SHOW DATABASES ...)
+)
+
+// Plan is what the proxy executes for one statement.
+type Plan struct {
+	Kind Kind
+	// Write reports whether the statement changes data (drives 2PC and pinning).
+	Write bool
+	// Targets lists the physical statements to run, one per (shard, SQL).
+	Targets []Target
+	// Merge is nil when the result of a single target is returned as is;
+	// otherwise it says how to combine the targets' results.
+	Merge *MergeSpec
+	// Sets holds the assignments of a SET statement (KindSet).
+	Sets []SetVar
+	// DB is the database of a USE statement (KindUse).
+	DB string
+	// Raw is the original statement text (savepoints, diagnostics).
+	Raw string
+	// Static is the proxy-made result of a KindStatic plan.
+	Static *StaticResult
+}
+
+// Target is one physical statement on one shard.
+type Target struct {
+	Shard string
+	// SQL is the physical statement. For a prepared statement it may still hold
+	// '?' markers, bound in order from Args.
+	SQL  string
+	Args []any
+	// PassArgs reports that SQL takes exactly the client's bound arguments in
+	// their original order, so the proxy may forward the client's
+	// COM_STMT_EXECUTE packet as it is.
+	PassArgs bool
+}
+
+// SetVar is one assignment of a SET statement.
+type SetVar struct {
+	// Name is lower-cased, without @@ and scope prefix ("autocommit",
+	// "names", "character_set_client", ...). For user variables it starts with '@'.
+	Name string
+	// Global is true for SET GLOBAL (the proxy rejects it).
+	Global bool
+	// Value is the value expression as SQL text (e.g. "1", "'utf8mb4'").
+	Value string
+	// Collate is set for SET NAMES x COLLATE y.
+	Collate string
+}
+
+// StaticResult is a small result set made by the proxy.
+type StaticResult struct {
+	Columns []string
+	Rows    [][]any
+}
+
+// RowStream is a stream of decoded rows with their column definitions.
+// Next returns io.EOF after the last row. A row returned by Next is valid only
+// until the next call of Next.
+type RowStream interface {
+	Fields() []*mysql.Field
+	Next() ([]mysql.FieldValue, error)
+	Close()
+}
