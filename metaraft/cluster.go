@@ -1,0 +1,269 @@
+package metaraft
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/raft"
+)
+
+// ClusterInfo is the body of GET /v1/cluster.
+type ClusterInfo struct {
+	Self         string     `json:"self"`
+	Leader       string     `json:"leader"`
+	AppliedIndex uint64     `json:"applied_index"`
+	Nodes        []NodeInfo `json:"nodes"`
+}
+
+// NodeInfo is one member as this node sees it. State is this node's own Raft
+// state for itself, "leader" for the leader, "follower" for the others.
+type NodeInfo struct {
+	ID        string `json:"id"`
+	RaftAddr  string `json:"raft_addr"`
+	AdminAddr string `json:"admin_addr"`
+	MySQLAddr string `json:"mysql_addr"`
+	State     string `json:"state"`
+	Voter     bool   `json:"voter"`
+}
+
+// maxVoters: a joining node is added as a voter while the cluster has fewer
+// voters than this, else as a non-voter (a read replica of the metadata).
+const maxVoters = 3
+
+// IsLeader reports whether this node is the Raft leader now.
+func (n *Node) IsLeader() bool { return n.raft.State() == raft.Leader }
+
+// Leader returns the leader's node id, or "" when none is known.
+func (n *Node) Leader() string {
+	_, id := n.raft.LeaderWithID()
+	return string(id)
+}
+
+// AppliedIndex is the index of the last log entry applied to this node's FSM.
+func (n *Node) AppliedIndex() uint64 { return n.fsm.applied.Load() }
+
+// Barrier waits until every entry committed before the call is applied on
+// the leader. Leader only (ErrNotLeader otherwise).
+func (n *Node) Barrier(ctx context.Context) error {
+	timeout := n.cfg.ApplyTimeout
+	if dl, ok := ctx.Deadline(); ok {
+		timeout = time.Until(dl)
+	}
+	if err := n.raft.Barrier(timeout).Error(); err != nil {
+		return raftError(err)
+	}
+	return nil
+}
+
+// Cluster returns the membership as this node sees it.
+func (n *Node) Cluster() ClusterInfo {
+	info := ClusterInfo{Self: n.cfg.NodeID, Leader: n.Leader(), AppliedIndex: n.AppliedIndex()}
+	f := n.raft.GetConfiguration()
+	if f.Error() != nil {
+		return info
+	}
+	for _, s := range f.Configuration().Servers {
+		m, _ := n.fsm.member(string(s.ID))
+		ni := NodeInfo{ID: string(s.ID), RaftAddr: string(s.Address), AdminAddr: m.AdminAddr,
+			MySQLAddr: m.MySQLAddr, State: "follower", Voter: s.Suffrage == raft.Voter}
+		switch {
+		case ni.ID == n.cfg.NodeID:
+			ni.State = strings.ToLower(n.raft.State().String())
+		case ni.ID == info.Leader:
+			ni.State = "leader"
+		}
+		info.Nodes = append(info.Nodes, ni)
+	}
+	return info
+}
+
+// AddNode adds a node to the cluster (voter while there are fewer than 3
+// voters, else non-voter) and records its addresses. Idempotent for a node
+// already in the configuration. Forwarded to the leader from a follower.
+func (n *Node) AddNode(ctx context.Context, id, raftAddr, adminAddr, mysqlAddr string) error {
+	m := Member{ID: id, RaftAddr: raftAddr, AdminAddr: adminAddr, MySQLAddr: mysqlAddr}
+	if id == "" || raftAddr == "" || adminAddr == "" {
+		return fmt.Errorf("%w: id, raft_addr and admin_addr are required", ErrInvalid)
+	}
+	return n.onLeaderOrForward(ctx, "/internal/add-node", m, func() error { return n.addNodeLocal(ctx, m) })
+}
+
+func (n *Node) addNodeLocal(ctx context.Context, m Member) error {
+	if _, err := n.proposeIdempotent(ctx, command{cmdPutMember, putMemberCmd{Member: m}}); err != nil {
+		return err
+	}
+	f := n.raft.GetConfiguration()
+	if err := f.Error(); err != nil {
+		return raftError(err)
+	}
+	voters := 0
+	for _, s := range f.Configuration().Servers {
+		if s.ID == raft.ServerID(m.ID) && s.Address == raft.ServerAddress(m.RaftAddr) {
+			return nil
+		}
+		if s.Suffrage == raft.Voter {
+			voters++
+		}
+	}
+	add := n.raft.AddNonvoter
+	if voters < maxVoters {
+		add = n.raft.AddVoter
+	}
+	if err := add(raft.ServerID(m.ID), raft.ServerAddress(m.RaftAddr), 0, n.cfg.ApplyTimeout).Error(); err != nil {
+		return raftError(err)
+	}
+	n.log.Info("metaraft: node added", "id", m.ID, "raft_addr", m.RaftAddr, "voter", voters < maxVoters)
+	return nil
+}
+
+// RemoveNode removes a node from the Raft configuration and forgets its
+// addresses. Forwarded to the leader from a follower.
+func (n *Node) RemoveNode(ctx context.Context, id string) error {
+	return n.onLeaderOrForward(ctx, "/internal/remove-node", Member{ID: id}, func() error {
+		if err := n.raft.RemoveServer(raft.ServerID(id), 0, n.cfg.ApplyTimeout).Error(); err != nil {
+			return raftError(err)
+		}
+		_, err := n.proposeIdempotent(ctx, command{cmdDeleteMember, deleteMemberCmd{ID: id}})
+		return err
+	})
+}
+
+// onLeaderOrForward runs local on the leader or posts req to path on the
+// leader, retrying while there is no leader or it changes.
+func (n *Node) onLeaderOrForward(ctx context.Context, path string, req any, local func() error) error {
+	ctx, cancel := n.withTimeout(ctx)
+	defer cancel()
+	for {
+		var err error
+		if n.IsLeader() {
+			err = local()
+		} else {
+			var resp simpleResponse
+			if err = n.post(ctx, path, req, &resp); err == nil {
+				err = fromWire(resp.Error)
+			}
+		}
+		if err == nil || !retryable(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%w (gave up: %v)", err, ctx.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+func (n *Node) handleAddNode(w http.ResponseWriter, r *http.Request) {
+	n.handleMember(w, r, n.addNodeLocal)
+}
+
+func (n *Node) handleRemoveNode(w http.ResponseWriter, r *http.Request) {
+	n.handleMember(w, r, func(ctx context.Context, m Member) error { return n.RemoveNode(ctx, m.ID) })
+}
+
+func (n *Node) handleMember(w http.ResponseWriter, r *http.Request, do func(context.Context, Member) error) {
+	var m Member
+	if err := readJSON(r, &m); err != nil {
+		writeJSON(w, http.StatusBadRequest, simpleResponse{Error: toWire(err)})
+		return
+	}
+	if !n.IsLeader() {
+		writeJSON(w, http.StatusOK, simpleResponse{Error: toWire(ErrNotLeader)})
+		return
+	}
+	writeJSON(w, http.StatusOK, simpleResponse{Error: toWire(do(r.Context(), m))})
+}
+
+// join asks the members in cfg.Join to add this node, until one accepts or
+// JoinTimeout passes.
+func (n *Node) join() error {
+	ctx, cancel := context.WithTimeout(context.Background(), n.cfg.JoinTimeout)
+	defer cancel()
+	self := n.selfMember()
+	var last error
+	for {
+		for _, addr := range n.cfg.Join {
+			var resp struct {
+				Error any `json:"error"`
+			}
+			err := postJSON(ctx, n.client, addr, "/v1/cluster/nodes", n.cfg.Token, self, &resp)
+			if err == nil && resp.Error != nil {
+				err = fmt.Errorf("metaraft: join via %s: %v", addr, resp.Error)
+			}
+			if err == nil {
+				n.log.Info("metaraft: joined", "via", addr)
+				return nil
+			}
+			last = err
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("metaraft: join %v: %w", n.cfg.Join, errors.Join(last, ctx.Err()))
+		case <-n.stop:
+			return ErrClosed
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// Stats is a snapshot of Raft and FSM gauges for /metrics.
+type Stats struct {
+	State        string // leader, follower, candidate, shutdown
+	Term         uint64
+	LastLogIndex uint64
+	CommitIndex  uint64
+	AppliedIndex uint64
+	MapVersion   uint64
+	// LastContact is the time since the leader was last heard from (0 on
+	// the leader; -1 if never).
+	LastContact time.Duration
+	Voters      int
+	Nonvoters   int
+	Unresolved  int
+	HasLeader   bool
+}
+
+// Stats returns the current gauges.
+func (n *Node) Stats() Stats {
+	s := Stats{
+		State:        strings.ToLower(n.raft.State().String()),
+		LastLogIndex: n.raft.LastIndex(),
+		CommitIndex:  n.raft.CommitIndex(),
+		AppliedIndex: n.AppliedIndex(),
+		MapVersion:   n.ShardMap().Version,
+		HasLeader:    n.Leader() != "",
+		Unresolved:   len(n.Decisions()),
+	}
+	s.Term, _ = strconv.ParseUint(n.raft.Stats()["term"], 10, 64)
+	switch lc := n.raft.LastContact(); {
+	case n.IsLeader():
+	case lc.IsZero():
+		s.LastContact = -1
+	default:
+		s.LastContact = time.Since(lc)
+	}
+	if f := n.raft.GetConfiguration(); f.Error() == nil {
+		for _, srv := range f.Configuration().Servers {
+			if srv.Suffrage == raft.Voter {
+				s.Voters++
+			} else {
+				s.Nonvoters++
+			}
+		}
+	}
+	return s
+}
+
+// Ready reports whether the node has a leader and has applied at least
+// everything that was in its log at Open (and anything at all): i.e. it
+// serves a current shard map. Used by /readyz.
+func (n *Node) Ready() bool {
+	applied := n.AppliedIndex()
+	return n.Leader() != "" && applied > 0 && applied >= n.startAt
+}
