@@ -141,6 +141,7 @@ func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
 	for _, m := range f.members {
 		s.Members = append(s.Members, m)
 	}
+	sortSnapshot(s)
 	return s, nil
 }
 

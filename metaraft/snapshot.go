@@ -2,6 +2,8 @@ package metaraft
 
 import (
 	"encoding/json"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/raft"
@@ -34,3 +36,9 @@ func (s *snapshotState) Persist(sink raft.SnapshotSink) error {
 
 // Release is a no-op: the snapshot holds only copies.
 func (s *snapshotState) Release() {}
+
+// sortSnapshot orders the slices so that equal states encode equally.
+func sortSnapshot(s *snapshotState) {
+	slices.SortFunc(s.Decisions, func(a, b Decision) int { return strings.Compare(a.Gtrid, b.Gtrid) })
+	slices.SortFunc(s.Members, func(a, b Member) int { return strings.Compare(a.ID, b.ID) })
+}
