@@ -1,0 +1,45 @@
+# Shardline. `make test` is what CI runs (.ci/run); it needs mariadbd
+# (tests start real servers through internal/mariadbtest).
+SHELL := /bin/bash
+export PATH := $(PATH):/usr/local/go/bin
+GO ?= go
+
+# Go files to format-check: everything but VCS, demo/bench state and testdata.
+GOFILES = $(shell find . -name '*.go' -not -path './.git/*' -not -path './.demo/*' \
+	-not -path './.bench/*' -not -path '*/testdata/*')
+
+.PHONY: build test fmt-check vet chaos bench demo demo-down demo-clean
+
+## build: binaries into bin/ (shardline, shardctl, mariadbctl)
+build:
+	@mkdir -p bin
+	$(GO) build -o bin/ ./cmd/... ./internal/mariadbtest/cmd/mariadbctl
+
+## test: gofmt check, go vet, then every test against real MariaDB servers
+test: fmt-check vet
+	$(GO) test -count=1 -timeout 25m ./...
+
+fmt-check:
+	@out=$$(gofmt -l $(GOFILES)); \
+	if [ -n "$$out" ]; then echo "gofmt: these files need formatting (run gofmt -w):"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+## chaos: Go tests named TestChaos*, in full (SHARDLINE_CHAOS=1)
+chaos:
+	scripts/chaos.sh
+
+## bench: sysbench point selects direct vs proxy (env: SHARDLINE_ADDR, DURATION, ROUNDS; see scripts/bench.sh)
+bench: build
+	scripts/bench.sh
+
+## demo: start the demo cluster (DESIGN.md "Demo layout"); demo-down stops it; demo-clean also deletes .demo/
+demo: build
+	scripts/demo.sh up
+
+demo-down:
+	scripts/demo.sh down
+
+demo-clean:
+	scripts/demo.sh clean
