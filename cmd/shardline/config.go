@@ -1,0 +1,94 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/shardline/shardline/proxy"
+	"github.com/shardline/shardline/router"
+)
+
+// Config is the shardline YAML config file.
+type Config struct {
+	// NodeID names this node in the Raft group and in XA transaction ids.
+	NodeID string `yaml:"node_id"`
+	// LogLevel is debug, info, warn or error.
+	LogLevel string `yaml:"log_level"`
+	// Proxy configures the MySQL listener, users and backend pools.
+	Proxy proxy.Config `yaml:"proxy"`
+	// Admin configures the HTTP admin endpoint; empty Listen disables it.
+	Admin AdminConfig `yaml:"admin"`
+	// Raft configures the metadata group; without it the shard map below is
+	// used as is (a single, static proxy).
+	Raft *RaftConfig `yaml:"raft"`
+	// ShardMap is the initial shard map: the static map without Raft, or the
+	// map the bootstrapping node loads into Raft.
+	ShardMap router.ShardMap `yaml:"shardmap"`
+	// XA configures cross-shard transactions.
+	XA XAConfig `yaml:"xa"`
+}
+
+// AdminConfig configures the admin HTTP endpoint.
+type AdminConfig struct {
+	Listen string `yaml:"listen"`
+	Token  string `yaml:"token"`
+}
+
+// RaftConfig configures this node's Raft peer.
+type RaftConfig struct {
+	Addr      string   `yaml:"addr"`
+	DataDir   string   `yaml:"data_dir"`
+	Bootstrap bool     `yaml:"bootstrap"`
+	Join      []string `yaml:"join"`
+}
+
+// XAConfig configures the two-phase commit coordinator.
+type XAConfig struct {
+	// PrepareTimeout is how old an undecided prepared branch must be before
+	// the resolver aborts it.
+	PrepareTimeout time.Duration `yaml:"prepare_timeout"`
+	// ResolveInterval is how often the resolver scans the shards.
+	ResolveInterval time.Duration `yaml:"resolve_interval"`
+}
+
+func defaultConfig() Config {
+	return Config{NodeID: "n1", LogLevel: "info", Proxy: proxy.DefaultConfig(),
+		XA: XAConfig{PrepareTimeout: 30 * time.Second, ResolveInterval: 2 * time.Second}}
+}
+
+func loadConfig(path string) (Config, error) {
+	cfg := defaultConfig()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return cfg, err
+	}
+	if err := yaml.Unmarshal(data, &cfg); err != nil {
+		return cfg, fmt.Errorf("%s: %w", path, err)
+	}
+	return cfg, cfg.validate()
+}
+
+func (c *Config) validate() error {
+	if c.NodeID == "" {
+		return errors.New("node_id: must be set")
+	}
+	if err := c.Proxy.Validate(); err != nil {
+		return err
+	}
+	if c.Raft == nil || c.Raft.Bootstrap {
+		if err := c.ShardMap.Validate(); err != nil {
+			return fmt.Errorf("shardmap: %w", err)
+		}
+	}
+	if c.Raft != nil && (c.Raft.Addr == "" || c.Raft.DataDir == "") {
+		return errors.New("raft: addr and data_dir must be set")
+	}
+	if c.Raft != nil && c.Admin.Listen == "" {
+		return errors.New("admin.listen: must be set with raft (nodes join and forward through it)")
+	}
+	return nil
+}

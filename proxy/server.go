@@ -1,0 +1,229 @@
+// Package proxy is the MySQL side of Shardline: it accepts client
+// connections (handshake and authentication through go-mysql's server
+// package), runs one session per connection with its own command loop, and
+// executes routing plans over pooled backend connections.
+package proxy
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/go-mysql-org/go-mysql/mysql"
+	"github.com/go-mysql-org/go-mysql/server"
+	"github.com/shardline/shardline/router"
+)
+
+// User is an account clients log in with.
+type User struct {
+	Name     string `yaml:"name"`
+	Password string `yaml:"password"`
+}
+
+// Config configures the MySQL listener and the sessions.
+type Config struct {
+	// Listen is the MySQL protocol address, e.g. 127.0.0.1:6033.
+	Listen string `yaml:"listen"`
+	// ServerVersion is announced in the handshake.
+	ServerVersion string `yaml:"server_version"`
+	// AuthMethod is mysql_native_password (default) or caching_sha2_password.
+	AuthMethod string `yaml:"auth_method"`
+	// Users may log in; the password is compared by the chosen auth method.
+	Users []User `yaml:"users"`
+	// MaxConnections bounds client connections (error 1040 beyond it).
+	MaxConnections int `yaml:"max_connections"`
+	// Pool configures the backend connection pools.
+	Pool PoolConfig `yaml:"pool"`
+	// TLS, when set, lets clients upgrade to TLS.
+	TLS *tls.Config `yaml:"-"`
+}
+
+// DefaultConfig returns a config with the defaults filled in.
+func DefaultConfig() Config {
+	return Config{Listen: "127.0.0.1:6033", ServerVersion: "8.0.11-shardline",
+		AuthMethod: mysql.AUTH_NATIVE_PASSWORD, MaxConnections: 4096, Pool: DefaultPoolConfig()}
+}
+
+// Validate reports the first invalid field.
+func (c *Config) Validate() error {
+	switch {
+	case c.Listen == "":
+		return errors.New("proxy.listen: must be set")
+	case c.AuthMethod != mysql.AUTH_NATIVE_PASSWORD && c.AuthMethod != mysql.AUTH_CACHING_SHA2_PASSWORD:
+		return fmt.Errorf("proxy.auth_method: %q is not mysql_native_password or caching_sha2_password", c.AuthMethod)
+	case len(c.Users) == 0:
+		return errors.New("proxy.users: at least one user is needed")
+	}
+	return nil
+}
+
+// MapSource hands out the current shard map snapshot. It must be cheap and
+// lock-free: it is called for every statement.
+type MapSource interface {
+	ShardMap() *router.ShardMap
+}
+
+// Planner turns a statement into a plan. Implementations are shared by all
+// sessions and safe for concurrent use.
+type Planner interface {
+	Plan(sql string, args []any, m *router.ShardMap, s router.Session) (*router.Plan, error)
+}
+
+// Deps are the collaborators of a Server.
+type Deps struct {
+	Map     MapSource
+	Planner Planner
+	Txns    TxnCoordinator // nil: transactions spanning shards are refused
+	Logger  *slog.Logger
+	Metrics *Metrics // nil: no metrics
+}
+
+// Server accepts MySQL clients.
+type Server struct {
+	cfg   Config
+	deps  Deps
+	log   *slog.Logger
+	mysql *server.Server
+	creds *credentials
+	pools *pools
+
+	ln       net.Listener
+	conns    atomic.Int64
+	sessions sync.Map // id → *Session
+	wg       sync.WaitGroup
+	closing  atomic.Bool
+}
+
+// NewServer builds a server; Serve starts accepting.
+func NewServer(cfg Config, deps Deps) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if deps.Logger == nil {
+		deps.Logger = slog.Default()
+	}
+	if deps.Metrics == nil {
+		deps.Metrics = NewMetrics(nil)
+	}
+	tlsConf := cfg.TLS
+	if tlsConf == nil {
+		var err error
+		if tlsConf, err = selfSignedTLS(); err != nil {
+			return nil, err
+		}
+	}
+	pub, err := publicKeyPEM(tlsConf)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, deps: deps, log: deps.Logger, creds: newCredentials(cfg.Users), pools: newPools(cfg.Pool)}
+	s.mysql = server.NewServer(cfg.ServerVersion, mysql.DEFAULT_COLLATION_ID, cfg.AuthMethod, pub, tlsConf)
+	s.pools.update(deps.Map.ShardMap().Shards)
+	return s, nil
+}
+
+// ShardMapChanged tells the server that the map changed: pools are opened
+// for new shards and closed for removed ones.
+func (s *Server) ShardMapChanged(m *router.ShardMap) { s.pools.update(m.Shards) }
+
+// Listen binds the configured address.
+func (s *Server) Listen() error {
+	ln, err := net.Listen("tcp", s.cfg.Listen)
+	if err != nil {
+		return err
+	}
+	s.ln = ln
+	return nil
+}
+
+// Addr is the bound address (after Listen).
+func (s *Server) Addr() string { return s.ln.Addr().String() }
+
+// Serve accepts clients until Close.
+func (s *Server) Serve() error {
+	for {
+		c, err := s.ln.Accept()
+		if err != nil {
+			if s.closing.Load() {
+				return nil
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				time.Sleep(10 * time.Millisecond)
+				continue
+			}
+			return err
+		}
+		s.wg.Add(1)
+		go s.handle(c)
+	}
+}
+
+// Close stops accepting, closes client connections and the pools.
+func (s *Server) Close() error {
+	s.closing.Store(true)
+	var err error
+	if s.ln != nil {
+		err = s.ln.Close()
+	}
+	s.sessions.Range(func(_, v any) bool { v.(*Session).close(); return true })
+	s.wg.Wait()
+	s.pools.closeAll()
+	return err
+}
+
+func (s *Server) handle(c net.Conn) {
+	defer s.wg.Done()
+	defer func() {
+		// A bug in one session must not take down every other session.
+		if r := recover(); r != nil {
+			s.log.Error("session panicked", "panic", r, "stack", string(debug.Stack()))
+			_ = c.Close()
+		}
+	}()
+	n := s.conns.Add(1)
+	defer s.conns.Add(-1)
+	s.deps.Metrics.connections.Inc()
+	defer s.deps.Metrics.connections.Dec()
+	if s.cfg.MaxConnections > 0 && n > int64(s.cfg.MaxConnections) {
+		refuse(c, newError(mysql.ER_CON_COUNT_ERROR, "Too many connections (max_connections=%d)", s.cfg.MaxConnections))
+		return
+	}
+	_ = c.SetDeadline(time.Now().Add(10 * time.Second)) // handshake timeout
+	bc := newBufConn(c)
+	sess := newSession(s, bc)
+	conn, err := s.mysql.NewCustomizedConn(bc, s.creds, sess.handshakeHandler())
+	if err != nil {
+		_ = bc.Flush()
+		s.log.Info("handshake failed", "remote", c.RemoteAddr().String(), "err", err)
+		_ = c.Close()
+		return
+	}
+	_ = c.SetDeadline(time.Time{})
+	sess.attach(conn)
+	s.sessions.Store(sess.id, sess)
+	defer s.sessions.Delete(sess.id)
+	sess.run()
+}
+
+// refuse answers a connection that is not admitted with an error packet in
+// place of the handshake, as MySQL does for error 1040.
+func refuse(c net.Conn, e *mysql.MyError) {
+	b := appendErr(make([]byte, 4, 64), e)
+	n := len(b) - 4
+	b[0], b[1], b[2], b[3] = byte(n), byte(n>>8), byte(n>>16), 0
+	_ = c.SetWriteDeadline(time.Now().Add(time.Second))
+	_, _ = c.Write(b)
+	_ = c.Close()
+}
+
+// ctx returns a background context for backend work; statements are bounded
+// by the pool and backend timeouts.
+func (s *Server) ctx() context.Context { return context.Background() }

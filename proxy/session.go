@@ -1,0 +1,278 @@
+package proxy
+
+import (
+	"errors"
+	"io"
+	"log/slog"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/go-mysql-org/go-mysql/mysql"
+	"github.com/go-mysql-org/go-mysql/server"
+	"github.com/shardline/shardline/router"
+)
+
+// sessionState is what a backend connection must match before it runs a
+// statement for the session.
+type sessionState struct {
+	db      string
+	names   string // argument of SET NAMES, e.g. "utf8mb4 COLLATE utf8mb4_general_ci"
+	vars    map[string]string
+	varsKey string // canonical form of vars, compared with the connection's
+}
+
+func (st *sessionState) setVar(name, value string) {
+	if st.vars == nil {
+		st.vars = map[string]string{}
+	}
+	st.vars[name] = value
+	keys := make([]string, 0, len(st.vars))
+	for k := range st.vars {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		b.WriteString(k)
+		b.WriteByte('=')
+		b.WriteString(st.vars[k])
+		b.WriteByte(';')
+	}
+	st.varsKey = b.String()
+}
+
+var sessionIDs atomic.Uint32
+
+// Session is one client connection. Its command loop runs on one goroutine;
+// only close may be called from another.
+type Session struct {
+	srv  *Server
+	raw  *bufConn
+	conn *server.Conn
+	id   uint32
+	log  *slog.Logger
+
+	st         sessionState
+	autocommit bool
+	txn        *txn // open transaction, nil outside one
+	stmts      map[uint32]*clientStmt
+	nextStmt   uint32
+	lastInsert uint64
+
+	buf       []byte // reusable packet buffer
+	closeOnce sync.Once
+}
+
+func newSession(s *Server, c *bufConn) *Session {
+	return &Session{srv: s, raw: c, id: sessionIDs.Add(1), autocommit: true,
+		stmts: map[uint32]*clientStmt{}, log: s.log}
+}
+
+// handshakeHandler receives the database named in the handshake; an unknown
+// one fails the handshake with error 1049, as MySQL does.
+func (s *Session) handshakeHandler() server.Handler { return &handshakeDB{s: s} }
+
+type handshakeDB struct {
+	server.EmptyHandler
+	s *Session
+}
+
+func (h *handshakeDB) UseDB(db string) error {
+	if err := h.s.checkSchema(db); err != nil {
+		return err
+	}
+	h.s.st.db = db
+	return nil
+}
+
+func (s *Session) attach(c *server.Conn) {
+	s.conn = c
+	s.log = s.srv.log.With("session", s.id, "user", c.GetUser())
+	s.st.names = namesForCollation(c.Charset())
+}
+
+func (s *Session) close() {
+	s.closeOnce.Do(func() { _ = s.raw.Conn.Close() }) // not bufConn.Close: no flush from another goroutine
+}
+
+// status is the server status the client sees in OK and EOF packets.
+func (s *Session) status() uint16 {
+	var st uint16
+	if s.autocommit {
+		st |= mysql.SERVER_STATUS_AUTOCOMMIT
+	}
+	if s.txn != nil {
+		st |= mysql.SERVER_STATUS_IN_TRANS
+	}
+	return st
+}
+
+func (s *Session) routerSession() router.Session {
+	return router.Session{DB: s.st.db, InTxn: s.txn != nil}
+}
+
+// run is the command loop.
+func (s *Session) run() {
+	defer s.cleanup()
+	for {
+		s.conn.ResetSequence()
+		data, err := s.conn.ReadPacket()
+		if err != nil {
+			if !errors.Is(err, io.EOF) && !s.srv.closing.Load() {
+				s.log.Debug("client read failed", "err", err)
+			}
+			return
+		}
+		if len(data) == 0 {
+			continue
+		}
+		if data[0] == mysql.COM_QUIT {
+			return
+		}
+		if err := s.dispatch(data[0], data[1:]); err != nil {
+			s.log.Debug("client write failed", "err", err)
+			return
+		}
+		if err := s.raw.Flush(); err != nil {
+			return
+		}
+	}
+}
+
+// dispatch runs one command. A returned error means the client connection
+// is broken; statement errors are sent to the client and return nil.
+func (s *Session) dispatch(cmd byte, data []byte) error {
+	switch cmd {
+	case mysql.COM_QUERY:
+		return s.reply(s.handleQuery(string(data), data))
+	case mysql.COM_PING:
+		return s.writeOK(0, 0, 0)
+	case mysql.COM_INIT_DB:
+		return s.reply(s.useDB(string(data)))
+	case mysql.COM_FIELD_LIST:
+		return s.reply(s.handleFieldList(data))
+	case mysql.COM_STMT_PREPARE:
+		return s.reply(s.handlePrepare(string(data)))
+	case mysql.COM_STMT_EXECUTE:
+		return s.reply(s.handleExecute(data))
+	case mysql.COM_STMT_SEND_LONG_DATA:
+		s.handleLongData(data) // no response, by protocol
+		return nil
+	case mysql.COM_STMT_CLOSE:
+		s.handleStmtClose(data) // no response, by protocol
+		return nil
+	case mysql.COM_STMT_RESET:
+		return s.reply(s.handleStmtReset(data))
+	case mysql.COM_SET_OPTION:
+		// Multi-statements stay off (the proxy never advertises them); MySQL
+		// answers COM_SET_OPTION with an EOF packet.
+		return s.conn.WritePacket(appendEOF(s.packet(), s.status(), 0))
+	case mysql.COM_RESET_CONNECTION:
+		s.resetConnection()
+		return s.writeOK(0, 0, 0)
+	default:
+		return s.writeError(newError(mysql.ER_UNKNOWN_COM_ERROR, "Unknown command %d: not supported by Shardline", cmd))
+	}
+}
+
+// reply sends err to the client if there is one. Responses on success were
+// written by the handler itself.
+func (s *Session) reply(err error) error {
+	if err == nil {
+		return nil
+	}
+	var ce *clientError
+	if errors.As(err, &ce) {
+		return ce.err
+	}
+	s.srv.deps.Metrics.errors.Inc()
+	return s.writeError(err)
+}
+
+// clientError marks a failure to write to the client: the session ends.
+type clientError struct{ err error }
+
+func (e *clientError) Error() string { return e.err.Error() }
+
+func (s *Session) packet() []byte { return append(s.buf[:0], 0, 0, 0, 0) }
+
+func (s *Session) writeOK(affected, insertID uint64, warnings uint16) error {
+	return s.conn.WritePacket(appendOK(s.packet(), affected, insertID, s.status(), warnings, ""))
+}
+
+func (s *Session) writeError(err error) error {
+	return s.conn.WritePacket(appendErr(s.packet(), toMyError(err)))
+}
+
+// checkSchema reports error 1049 for a database the shard map does not know.
+func (s *Session) checkSchema(db string) error {
+	m := s.srv.deps.Map.ShardMap()
+	if _, ok := m.Schemas[db]; ok {
+		return nil
+	}
+	if strings.EqualFold(db, "information_schema") || strings.EqualFold(db, "mysql") || strings.EqualFold(db, "performance_schema") {
+		return nil
+	}
+	return newError(mysql.ER_BAD_DB_ERROR, "Unknown database '%s'", db)
+}
+
+func (s *Session) useDB(db string) error {
+	if err := s.checkSchema(db); err != nil {
+		return err
+	}
+	s.st.db = db
+	return s.writeOK(0, 0, 0)
+}
+
+// resetConnection implements COM_RESET_CONNECTION: the transaction is rolled
+// back, session variables and prepared statements are dropped; the user and
+// the database stay.
+func (s *Session) resetConnection() {
+	if s.txn != nil {
+		_ = s.rollback()
+	}
+	for id := range s.stmts {
+		delete(s.stmts, id)
+	}
+	s.st.vars, s.st.varsKey = nil, ""
+	s.st.names = namesForCollation(s.conn.Charset())
+	s.autocommit = true
+	s.lastInsert = 0
+}
+
+func (s *Session) cleanup() {
+	if s.txn != nil {
+		_ = s.rollback()
+	}
+	s.close()
+}
+
+// namesForCollation maps a handshake collation id to a SET NAMES argument
+// MariaDB and MySQL both accept. Unknown ids (and MySQL 8's 0900 collations,
+// which MariaDB 10.11 lacks) fall back to utf8mb4's default collation.
+func namesForCollation(id uint8) string {
+	switch id {
+	case 8:
+		return "latin1 COLLATE latin1_swedish_ci"
+	case 47:
+		return "latin1 COLLATE latin1_bin"
+	case 33:
+		return "utf8mb3 COLLATE utf8mb3_general_ci"
+	case 83:
+		return "utf8mb3 COLLATE utf8mb3_bin"
+	case 192:
+		return "utf8mb3 COLLATE utf8mb3_unicode_ci"
+	case 45:
+		return "utf8mb4 COLLATE utf8mb4_general_ci"
+	case 46:
+		return "utf8mb4 COLLATE utf8mb4_bin"
+	case 224:
+		return "utf8mb4 COLLATE utf8mb4_unicode_ci"
+	case 63:
+		return "binary"
+	default:
+		return "utf8mb4"
+	}
+}

@@ -1,0 +1,161 @@
+package proxy
+
+import (
+	"context"
+	"sort"
+
+	"github.com/go-mysql-org/go-mysql/mysql"
+)
+
+// TxnCoordinator runs transactions that span shards (two-phase commit over
+// XA). The proxy declares only what it needs; package xa implements it.
+type TxnCoordinator interface {
+	Begin() DistributedTxn
+}
+
+// DistributedTxn is one transaction's branches on the shards it touched.
+type DistributedTxn interface {
+	// Enlist opens the branch on c (XA START) when shard is first touched.
+	Enlist(shard string, c BranchConn) error
+	// MarkWrite records that a statement may have changed rows on shard.
+	MarkWrite(shard string)
+	// Commit commits every branch atomically (one phase when one shard wrote).
+	Commit(ctx context.Context) error
+	// Rollback rolls every branch back.
+	Rollback(ctx context.Context) error
+}
+
+// BranchConn is the backend connection a branch runs on.
+type BranchConn interface {
+	Execute(query string, args ...any) (*mysql.Result, error)
+}
+
+// txn is the session's open transaction: one pinned backend connection per
+// shard it has touched. With a coordinator every branch is an XA branch (a
+// transaction cannot become XA after it started, and the proxy does not know
+// in advance whether a second shard will be touched); without one the
+// transaction is a plain local one and may touch only one shard.
+type txn struct {
+	conns      map[string]*backendConn
+	dist       DistributedTxn
+	savepoints []string // savepoints set before any shard was touched
+}
+
+func (s *Session) beginTxn() {
+	t := &txn{conns: map[string]*backendConn{}}
+	if s.srv.deps.Txns != nil {
+		t.dist = s.srv.deps.Txns.Begin()
+	}
+	s.txn = t
+}
+
+// txnConn returns the transaction's connection to shard, opening the branch
+// on first touch.
+func (s *Session) txnConn(shard string) (*backendConn, error) {
+	t := s.txn
+	if bc, ok := t.conns[shard]; ok {
+		return bc, bc.sync(&s.st)
+	}
+	if t.dist == nil && len(t.conns) > 0 {
+		return nil, newError(mysql.ER_NOT_SUPPORTED_YET,
+			"This transaction already uses shard %s; a transaction spanning shards (here also %s) needs the XA coordinator, which is not enabled",
+			firstKey(t.conns), shard)
+	}
+	bc, err := s.acquireFree(shard)
+	if err != nil {
+		return nil, err
+	}
+	if t.dist != nil {
+		err = t.dist.Enlist(shard, bc)
+		if err == nil {
+			bc.inXA = true
+		}
+	} else {
+		_, err = bc.exec("BEGIN")
+	}
+	if err == nil {
+		for _, sp := range t.savepoints {
+			if _, err = bc.exec(sp); err != nil {
+				break
+			}
+		}
+	}
+	if err != nil {
+		bc.pool.put(bc)
+		return nil, err
+	}
+	t.conns[shard] = bc
+	return bc, nil
+}
+
+func firstKey(m map[string]*backendConn) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	if len(keys) == 0 {
+		return ""
+	}
+	return keys[0]
+}
+
+// commit ends the transaction. After an error the connections are closed,
+// not pooled: an XA branch may be left prepared for the resolver.
+func (s *Session) commit() error {
+	t := s.txn
+	if t == nil {
+		return nil
+	}
+	s.txn = nil
+	var err error
+	switch {
+	case t.dist != nil:
+		err = t.dist.Commit(s.srv.ctx())
+	case len(t.conns) == 1:
+		for _, bc := range t.conns {
+			_, err = bc.exec("COMMIT")
+		}
+	}
+	s.releaseTxn(t, err)
+	return err
+}
+
+func (s *Session) rollback() error {
+	t := s.txn
+	if t == nil {
+		return nil
+	}
+	s.txn = nil
+	var err error
+	if t.dist != nil {
+		err = t.dist.Rollback(s.srv.ctx())
+	} else {
+		for _, bc := range t.conns {
+			if _, e := bc.exec("ROLLBACK"); e != nil && err == nil {
+				err = e
+			}
+		}
+	}
+	s.releaseTxn(t, err)
+	return err
+}
+
+func (s *Session) releaseTxn(t *txn, err error) {
+	for _, bc := range t.conns {
+		if err != nil {
+			bc.markBroken()
+		}
+		bc.inXA = false
+		bc.pool.put(bc)
+	}
+}
+
+// isTxnFatal reports whether a statement error ends the transaction, as on
+// one MySQL server: a deadlock rolls it back, a lost connection loses it.
+// A lock-wait timeout (1205) undoes only the statement.
+func isTxnFatal(err error) bool {
+	me := toMyError(err)
+	return me.Code == mysql.ER_LOCK_DEADLOCK || me.Code == errShardLost || me.Code == errShardUnavailable ||
+		me.Code == mysql.ER_XAER_RMFAIL
+}
