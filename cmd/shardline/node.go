@@ -17,7 +17,9 @@ type node struct {
 }
 
 // staticMap serves a shard map that never changes (no Raft).
-type staticMap struct{ m atomic.Pointer[router.ShardMap] }
+type staticMap struct {
+	m atomic.Pointer[router.ShardMap]
+}
 
 func (s *staticMap) ShardMap() *router.ShardMap { return s.m.Load() }
 
