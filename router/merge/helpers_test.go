@@ -88,6 +88,8 @@ func S(v string) mysql.FieldValue {
 
 var N = mysql.FieldValue{}
 
+type mf = mysql.FieldValue
+
 func row(v ...mysql.FieldValue) []mysql.FieldValue { return v }
 
 // render prints a value as the text protocol would.
