@@ -49,6 +49,10 @@ start_proxy() {
 	local node=$1 port=$2 cfg="$CONFIG_DIR/$1.yaml" pid log="$DEMO_DIR/$1.log"
 	pid=$(proxy_pid "$node")
 	if [[ -n $pid ]]; then
+		if ! port_open "$port"; then
+			say "proxy $node (pid $pid) is running but not listening on $port; see $log (make demo-down, then retry)" >&2
+			return 1
+		fi
 		say "proxy $node 127.0.0.1:$port pid=$pid running"
 		return 0
 	fi
@@ -73,8 +77,9 @@ start_proxy() {
 			return 1
 		fi
 		if ((SECONDS >= deadline)); then
-			say "proxy $node not listening on $port after ${PROXY_START_TIMEOUT}s; last lines of $log:" >&2
+			say "proxy $node not listening on $port after ${PROXY_START_TIMEOUT}s; stopping it; last lines of $log:" >&2
 			tail -n 20 "$log" >&2
+			stop_proxy "$node" >/dev/null
 			return 1
 		fi
 		sleep 0.2
@@ -110,7 +115,7 @@ up() {
 	mkdir -p "$DEMO_DIR"
 	"$CTL" up -dir "$DEMO_DIR" "${SHARDS[@]}"
 	if [[ ! -x bin/shardline ]]; then
-		say "bin/shardline is not built (run: make build); only the MariaDB shards are running."
+		say "bin/shardline does not exist (cmd/shardline not built); only the MariaDB shards are running."
 		return 0
 	fi
 	local n
