@@ -143,7 +143,8 @@ const spaceWeight = 0x20
 
 // compareWeighted compares a and b by per-character weights.
 func compareWeighted(a, b []byte, kind collKind, pad bool) int {
-	wa, wb := weighter{a, kind}, weighter{b, kind}
+	p := commonPrefix(a, b, kind)
+	wa, wb := weighter{a[p:], kind}, weighter{b[p:], kind}
 	for {
 		x, okA := wa.next()
 		y, okB := wb.next()
@@ -165,6 +166,24 @@ func compareWeighted(a, b []byte, kind collKind, pad bool) int {
 			return -padRest(y, &wb)
 		}
 	}
+}
+
+// commonPrefix returns the length of the longest common byte prefix of a
+// and b that ends on a character boundary: equal bytes weigh the same, so
+// weighing can start there.
+func commonPrefix(a, b []byte, kind collKind) int {
+	n := min(len(a), len(b))
+	p := 0
+	for p < n && a[p] == b[p] {
+		p++
+	}
+	if kind == collLatin1Swedish {
+		return p
+	}
+	for p > 0 && (p < len(a) && !utf8.RuneStart(a[p]) || p < len(b) && !utf8.RuneStart(b[p])) {
+		p--
+	}
+	return p
 }
 
 // padRest compares the rest of the longer string (first weight x, then w)
