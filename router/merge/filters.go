@@ -139,6 +139,35 @@ func (d *distinct) next() ([]mysql.FieldValue, error) {
 	}
 }
 
+// adjacentDistinct drops rows equal to the row before, which is all
+// DISTINCT needs when the rows are sorted by every visible column. It holds
+// only the key of the last row, however many rows there are.
+type adjacentDistinct struct {
+	src       source
+	cols      []column
+	last, key []byte
+	started   bool
+}
+
+func (d *adjacentDistinct) next() ([]mysql.FieldValue, error) {
+	for {
+		row, err := d.src.next()
+		if err != nil {
+			return nil, err
+		}
+		d.key = d.key[:0]
+		for i := range d.cols {
+			d.key = d.cols[i].appendKey(d.key, &row[i])
+		}
+		if d.started && string(d.key) == string(d.last) {
+			continue
+		}
+		d.started = true
+		d.last, d.key = d.key, d.last
+		return row, nil
+	}
+}
+
 // sortSource sorts rows of a source whose rows stay valid (grouped rows),
 // stably, by cmp.
 type sortSource struct {

@@ -223,3 +223,19 @@ func TestMaxRows(t *testing.T) {
 		})
 	}
 }
+
+// TestSortedDistinctHoldsNoSet checks that DISTINCT ordered by exactly its
+// columns folds adjacent rows instead of remembering every row, so
+// MaxRows does not limit it, while the result stays correct. If it fails,
+// SELECT DISTINCT x ... ORDER BY x over a large table fails needlessly.
+func TestSortedDistinctHoldsNoSet(t *testing.T) {
+	f := []*mysql.Field{strF("x", 45)}
+	a := newSlice(f, row(S("a")), row(S("b")), row(S("B")), row(S("c")))
+	b := newSlice(f, row(S("A")), row(S("b ")), row(S("d")))
+	spec := &router.MergeSpec{Distinct: true, Limit: -1, OrderBy: []router.OrderColumn{{Column: 0}}}
+	got, err := run(t, spec, Options{MaxRows: 1}, a, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	equalLines(t, got, []string{"a", "b", "c", "d"})
+}

@@ -109,7 +109,11 @@ func (p *plan) source(in *inputSet) source {
 	if len(p.having) > 0 {
 		src = &havingFilter{src: src, conds: p.having, cols: p.cols}
 	}
-	if p.spec.Distinct {
+	switch {
+	case !p.spec.Distinct:
+	case !p.grouped() && p.orderIsVisible():
+		src = &adjacentDistinct{src: src, cols: p.cols[:len(p.outFields)]}
+	default:
 		src = newDistinct(src, p.cols[:len(p.outFields)], p.maxRows)
 	}
 	if p.grouped() {
@@ -132,4 +136,23 @@ func (p *plan) groupOrder() []router.OrderColumn {
 		order[i] = router.OrderColumn{Column: c}
 	}
 	return order
+}
+
+// orderIsVisible reports whether ORDER BY names exactly the visible
+// columns: then the merged rows that DISTINCT folds are adjacent.
+func (p *plan) orderIsVisible() bool {
+	n := len(p.outFields)
+	seen := make([]bool, n)
+	for _, o := range p.spec.OrderBy {
+		if o.Column >= n {
+			return false
+		}
+		seen[o.Column] = true
+	}
+	for _, ok := range seen {
+		if !ok {
+			return false
+		}
+	}
+	return true
 }
