@@ -1,0 +1,142 @@
+package xa
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"sync"
+)
+
+// branchState is where one shard's branch stands, as far as the coordinator knows.
+type branchState int
+
+const (
+	stActive    branchState = iota // XA START done
+	stPreparing                    // XA PREPARE sent: the branch may be prepared
+	stPrepared                     // XA PREPARE succeeded
+	stFinished                     // committed or rolled back
+	stAbandoned                    // connection closed; prepared or not, the server or the resolver owns it
+)
+
+// branch is one shard's part of a Txn.
+type branch struct {
+	shard string
+	xid   string // XID.SQL()
+	conn  Conn
+	wrote bool
+	state branchState
+	// prepareSent: XA PREPARE was sent and did not fail with a server
+	// error, so the branch may be prepared, whatever state says.
+	prepareSent bool
+}
+
+// maybePrepared reports whether the branch may be in the PREPARED state, so
+// that rolling it back needs a recorded ABORT first (XA-NOTES 13).
+func (b *branch) maybePrepared() bool { return b.prepareSent && b.state != stFinished }
+
+// errAbandoned marks a statement given up because its context ended; the
+// connection was closed under it.
+var errAbandoned = errors.New("xa: statement abandoned, connection closed")
+
+// exec runs q on the branch connection. When ctx ends first it closes the
+// connection (if it can) so that the blocked Execute returns, and abandons
+// the branch. A lost connection abandons the branch too.
+func (b *branch) exec(ctx context.Context, q string) error {
+	err := execCtx(ctx, b.conn, q)
+	if err != nil && (errors.Is(err, errAbandoned) || IsConnLost(err)) {
+		b.abandon()
+	}
+	if err != nil {
+		return fmt.Errorf("xa: %s on shard %s: %w", verb(q), b.shard, err)
+	}
+	return nil
+}
+
+// abandon closes the connection and forgets the branch: a branch that was
+// not prepared is rolled back by the server on disconnect, a prepared one is
+// detached and left to the resolver.
+func (b *branch) abandon() {
+	if b.state == stAbandoned {
+		return
+	}
+	b.state = stAbandoned
+	closeConn(b.conn)
+}
+
+// closeConn closes c when it can be closed.
+func closeConn(c Conn) {
+	if cl, ok := c.(io.Closer); ok {
+		_ = cl.Close()
+	}
+}
+
+// execCtx bridges the context-unaware Conn to ctx (STYLE 12).
+func execCtx(ctx context.Context, c Conn, q string) error {
+	if ctx.Done() == nil {
+		_, err := c.Execute(q)
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("%w: %w", errAbandoned, err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.Execute(q)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		closeConn(c)
+		return fmt.Errorf("%w: %w", errAbandoned, ctx.Err())
+	}
+}
+
+// verb names an XA statement for error messages without the XID bytes.
+func verb(q string) string {
+	for i, n := 0, 0; i < len(q); i++ {
+		if q[i] == ' ' {
+			if n++; n == 2 {
+				return q[:i]
+			}
+		}
+	}
+	return q
+}
+
+// fanOut runs f on every branch in parallel and returns the errors by index.
+func fanOut(bs []*branch, f func(*branch) error) []error {
+	errs := make([]error, len(bs))
+	if len(bs) == 1 {
+		errs[0] = f(bs[0])
+		return errs
+	}
+	var wg sync.WaitGroup
+	for i, b := range bs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = f(b)
+		}()
+	}
+	wg.Wait()
+	return errs
+}
+
+// SQL text of the XA statements for one branch.
+func xaStart(x string) string          { return "XA START " + x }
+func xaEnd(x string) string            { return "XA END " + x }
+func xaPrepare(x string) string        { return "XA PREPARE " + x }
+func xaCommit(x string) string         { return "XA COMMIT " + x }
+func xaCommitOnePhase(x string) string { return "XA COMMIT " + x + " ONE PHASE" }
+func xaRollback(x string) string       { return "XA ROLLBACK " + x }
+
+// setWaitTimeout is sent before XA PREPARE (XA-NOTES 2).
+func setWaitTimeout(secs int64) string {
+	return "SET SESSION wait_timeout=" + strconv.FormatInt(secs, 10)
+}
+
+const resetWaitTimeout = "SET SESSION wait_timeout=DEFAULT"

@@ -1,0 +1,98 @@
+package xa
+
+import (
+	"context"
+	"fmt"
+	"sync"
+)
+
+// Shards gives the resolver a connection to every shard. Conn returns a
+// connection and a release function the resolver calls when done with it.
+type Shards interface {
+	Names() []string
+	Conn(ctx context.Context, shard string) (Conn, func(), error)
+}
+
+// xaRecover lists the Shardline branches prepared on one connection. It
+// reads XIDs with FORMAT='SQL' so binary bytes come back exactly (XA-NOTES
+// 8) and ignores every XID that is not ours.
+func xaRecover(ctx context.Context, c Conn) ([]XID, error) {
+	var res []XID
+	err := withCtx(ctx, c, func() error {
+		r, err := c.Execute("XA RECOVER FORMAT='SQL'")
+		if err != nil {
+			return err
+		}
+		if r.Resultset == nil {
+			return nil
+		}
+		for i := range r.Values {
+			fid, err1 := r.GetInt(i, 0)
+			data, err2 := r.GetString(i, 3)
+			if err1 != nil || err2 != nil {
+				return fmt.Errorf("xa: XA RECOVER row %d: %v %v", i, err1, err2)
+			}
+			x, err := ParseRecoverSQL(fid, data)
+			if err == nil && x.Ours() {
+				res = append(res, x)
+			}
+		}
+		return nil
+	})
+	return res, err
+}
+
+// withCtx runs f (statements on c) and gives up when ctx ends, closing c.
+func withCtx(ctx context.Context, c Conn, f func() error) error {
+	done := make(chan error, 1)
+	go func() { done <- f() }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		closeConn(c)
+		return fmt.Errorf("%w: %w", errAbandoned, ctx.Err())
+	}
+}
+
+// shardScan is one shard's connection and prepared Shardline branches.
+type shardScan struct {
+	shard   string
+	conn    Conn
+	release func()
+	xids    []XID
+	err     error
+}
+
+// scanShards runs XA RECOVER on every shard in parallel. The caller
+// releases the connections with releaseAll.
+func scanShards(ctx context.Context, shards Shards) []*shardScan {
+	names := shards.Names()
+	out := make([]*shardScan, len(names))
+	var wg sync.WaitGroup
+	for i, name := range names {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s := &shardScan{shard: name}
+			out[i] = s
+			s.conn, s.release, s.err = shards.Conn(ctx, name)
+			if s.err == nil {
+				s.xids, s.err = xaRecover(ctx, s.conn)
+			}
+			if s.err != nil {
+				s.err = fmt.Errorf("xa: XA RECOVER on shard %s: %w", name, s.err)
+			}
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+func releaseAll(scans []*shardScan) {
+	for _, s := range scans {
+		if s.release != nil {
+			s.release()
+		}
+	}
+}
