@@ -1,0 +1,11 @@
+// Command shardctl is the admin CLI of Shardline: a thin client of the admin
+// HTTP API (see DESIGN.md "Admin HTTP API").
+package main
+
+import (
+	"os"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
