@@ -140,7 +140,7 @@ func (a *aggregator) sumResult(st *aggState) (mysql.FieldValue, error) {
 			return mysql.NewFieldValue(mysql.FieldValueTypeUnsigned, u.Uint64(), nil), nil
 		}
 		return mysql.FieldValue{}, mysql.NewError(mysql.ER_DATA_OUT_OF_RANGE,
-			"Shardline merge: SUM out of range of its "+u.String()+" BIGINT column")
+			"Shardline merge: SUM value "+u.String()+" is out of range of its BIGINT column")
 	}
 	scale := int(a.out.Decimal)
 	if a.out.Type != mysql.MYSQL_TYPE_NEWDECIMAL && a.out.Type != mysql.MYSQL_TYPE_DECIMAL {

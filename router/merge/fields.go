@@ -19,8 +19,11 @@ func mergedFields(in []*mysql.Field, aggs []router.Aggregate) []*mysql.Field {
 	out := append([]*mysql.Field(nil), in...)
 	for _, a := range aggs {
 		f := *out[a.Column]
-		if a.Func == router.AggAvg {
+		switch {
+		case a.Func == router.AggAvg:
 			f = avgField(f)
+		case a.Func == router.AggCount && !isIntType(f.Type):
+			f = countField(f)
 		}
 		if a.Name != "" {
 			f.Name = []byte(a.Name)
@@ -29,6 +32,20 @@ func mergedFields(in []*mysql.Field, aggs []router.Aggregate) []*mysql.Field {
 	}
 	return out
 }
+
+// countField types COUNT as BIGINT, the type its values take, whatever
+// type the partial column had.
+func countField(f mysql.Field) mysql.Field {
+	f.Type = mysql.MYSQL_TYPE_LONGLONG
+	f.Decimal = 0
+	f.ColumnLength = 21
+	f.Charset = binaryCollation
+	f.Flag |= mysql.BINARY_FLAG
+	return f
+}
+
+// binaryCollation is the collation id of binary strings and numbers.
+const binaryCollation = 63
 
 // avgField types AVG given the field of its partial SUM: DOUBLE over
 // FLOAT/DOUBLE, else DECIMAL with div_precision_increment more digits.

@@ -14,11 +14,13 @@ import (
 // If it fails, clients see helper columns, wrong names, or an AVG column
 // whose declared scale disagrees with its values.
 func TestFields(t *testing.T) {
-	in := []*mysql.Field{strF("k", 45), decF("SUM(a)", 2), dblF("SUM(b)"), intF("COUNT(a)"), intF("COUNT(b)")}
+	in := []*mysql.Field{strF("k", 45), decF("SUM(a)", 2), dblF("SUM(b)"), decF("c", 0),
+		intF("COUNT(a)"), intF("COUNT(b)")}
 	in[1].ColumnLength = 33
-	spec := &router.MergeSpec{OutputColumns: 3, GroupBy: []int{0}, Limit: -1, Aggregates: []router.Aggregate{
-		{Func: router.AggAvg, Column: 1, CountColumn: 3, Name: "AVG(a)"},
-		{Func: router.AggAvg, Column: 2, CountColumn: 4, Name: "AVG(b)"},
+	spec := &router.MergeSpec{OutputColumns: 4, GroupBy: []int{0}, Limit: -1, Aggregates: []router.Aggregate{
+		{Func: router.AggAvg, Column: 1, CountColumn: 4, Name: "AVG(a)"},
+		{Func: router.AggAvg, Column: 2, CountColumn: 5, Name: "AVG(b)"},
+		{Func: router.AggCount, Column: 3, Name: "COUNT(*)"},
 	}}
 	s, err := New(spec, []router.RowStream{newSlice(in)}, Options{})
 	if err != nil {
@@ -26,8 +28,8 @@ func TestFields(t *testing.T) {
 	}
 	defer s.Close()
 	got := s.Fields()
-	if len(got) != 3 {
-		t.Fatalf("%d fields, want 3", len(got))
+	if len(got) != 4 {
+		t.Fatalf("%d fields, want 4", len(got))
 	}
 	checks := []struct {
 		i        int
@@ -38,6 +40,7 @@ func TestFields(t *testing.T) {
 		{0, "k", mysql.MYSQL_TYPE_VAR_STRING, 0, 0},
 		{1, "AVG(a)", mysql.MYSQL_TYPE_NEWDECIMAL, 6, 37},
 		{2, "AVG(b)", mysql.MYSQL_TYPE_DOUBLE, 31, 0},
+		{3, "COUNT(*)", mysql.MYSQL_TYPE_LONGLONG, 0, 21},
 	}
 	for _, c := range checks {
 		f := got[c.i]
