@@ -66,7 +66,7 @@ func (s *Session) txnConn(shard string) (*backendConn, error) {
 		return nil, err
 	}
 	if t.dist != nil {
-		err = t.dist.Enlist(shard, bc)
+		err = t.dist.Enlist(shard, branchConn{bc})
 		if err == nil {
 			bc.inXA = true
 		}
