@@ -33,7 +33,9 @@ func (n *node) stop() {
 }
 
 // staticMap serves the config file's shard map when there is no Raft group.
-type staticMap struct{ m atomic.Pointer[router.ShardMap] }
+type staticMap struct {
+	m atomic.Pointer[router.ShardMap]
+}
 
 func (s *staticMap) ShardMap() *router.ShardMap { return s.m.Load() }
 
