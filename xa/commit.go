@@ -139,19 +139,26 @@ func (t *Txn) commit2PC(ctx context.Context, writers, readers []*branch) (err er
 	return nil
 }
 
-// prepareAll sets the short wait_timeout (while the branch is still ACTIVE),
-// then XA END + XA PREPARE on every branch in parallel, within PrepareTimeout.
+// prepareAll prepares every writing branch within PrepareTimeout, in two
+// parallel rounds: first the short wait_timeout (while the branch is still
+// ACTIVE) and XA END everywhere, then XA PREPARE everywhere. A branch that
+// is already lost or rollback-only (deadlock: 1399) fails in the first
+// round, before any branch is prepared, so the abort needs no decision
+// record (presumed abort) and no branch holds its locks in PREPARED.
 func (t *Txn) prepareAll(ctx context.Context, writers []*branch) error {
 	pctx, cancel := context.WithTimeout(ctx, t.c.cfg.PrepareTimeout)
 	defer cancel()
 	wait := setWaitTimeout(int64(t.c.cfg.BranchWaitTimeout / time.Second))
-	errs := fanOut(writers, func(b *branch) error {
+	err := firstError(fanOut(writers, func(b *branch) error {
 		if err := b.exec(pctx, wait); err != nil {
 			return err
 		}
-		if err := b.exec(pctx, xaEnd(b.xid)); err != nil {
-			return err
-		}
+		return b.exec(pctx, xaEnd(b.xid))
+	}))
+	if err != nil {
+		return err
+	}
+	return firstError(fanOut(writers, func(b *branch) error {
 		b.state, b.prepareSent = stPreparing, true
 		if err := b.exec(pctx, xaPrepare(b.xid)); err != nil {
 			if b.state != stAbandoned { // the server answered: not prepared
@@ -161,8 +168,7 @@ func (t *Txn) prepareAll(ctx context.Context, writers []*branch) error {
 		}
 		b.state = stPrepared
 		return nil
-	})
-	return firstError(errs)
+	}))
 }
 
 // decide settles the decision append within DecisionTimeout.

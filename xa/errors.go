@@ -31,14 +31,13 @@ var (
 
 // MariaDB error codes the coordinator and the resolver act on (XA-NOTES 2, 6, 7).
 const (
-	codeXANota      = mysql.ER_XAER_NOTA   // 1397: unknown XID, or owner still connected
-	codeXAInval     = mysql.ER_XAER_INVAL  // 1398
-	codeXARmfail    = mysql.ER_XAER_RMFAIL // 1399: wrong state, e.g. rollback-only
-	codeXARollback  = 1402                 // ER_XA_RBROLLBACK: branch was rolled back
-	codeXADeadlock  = 1614                 // ER_XA_RBDEADLOCK (MySQL)
-	codeServerGone  = 2006                 // CR_SERVER_GONE_ERROR
-	codeServerLost  = 2013                 // CR_SERVER_LOST
-	codeUnknownXAID = mysql.ER_XAER_DUPID  // 1440
+	codeXANota     = mysql.ER_XAER_NOTA   // 1397: unknown XID, or owner still connected
+	codeXAInval    = mysql.ER_XAER_INVAL  // 1398: e.g. ONE PHASE on a prepared branch
+	codeXARmfail   = mysql.ER_XAER_RMFAIL // 1399: wrong state, e.g. rollback-only
+	codeXARollback = 1402                 // ER_XA_RBROLLBACK: branch was rolled back
+	codeXADeadlock = 1614                 // ER_XA_RBDEADLOCK (MySQL)
+	codeServerGone = 2006                 // CR_SERVER_GONE_ERROR
+	codeServerLost = 2013                 // CR_SERVER_LOST
 )
 
 // ErrorCode returns the MySQL error code inside err, or 0 when err carries none.
@@ -65,7 +64,7 @@ func IsConnLost(err error) bool {
 		return false
 	}
 	var ne net.Error
-	return errors.Is(err, mysql.ErrBadConn) || errors.Is(err, io.EOF) ||
+	return errors.Is(err, errAbandoned) || errors.Is(err, mysql.ErrBadConn) || errors.Is(err, io.EOF) ||
 		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) ||
 		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
 		errors.Is(err, syscall.ECONNREFUSED) || errors.As(err, &ne)
