@@ -49,7 +49,7 @@ func testConfig(t testing.TB, id string) Config {
 	cfg.HeartbeatTimeout = 300 * time.Millisecond
 	cfg.ElectionTimeout = 300 * time.Millisecond
 	cfg.LeaderLeaseTimeout = 150 * time.Millisecond
-	cfg.CommitTimeout = 10 * time.Millisecond
+	cfg.CommitTimeout = 5 * time.Millisecond
 	cfg.ApplyTimeout = 5 * time.Second
 	cfg.JoinTimeout = 10 * time.Second
 	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -212,7 +212,29 @@ func (f *faultyTransport) cut(target raft.ServerAddress) bool {
 }
 
 func (f *faultyTransport) AppendEntriesPipeline(id raft.ServerID, target raft.ServerAddress) (raft.AppendPipeline, error) {
-	return nil, raft.ErrPipelineReplicationNotSupported
+	if f.cut(target) {
+		return nil, errPartitioned
+	}
+	p, err := f.NetworkTransport.AppendEntriesPipeline(id, target)
+	if err != nil {
+		return nil, err
+	}
+	return &faultyPipeline{AppendPipeline: p, f: f, target: target}, nil
+}
+
+// faultyPipeline fails pipelined appends to a blocked peer (raft then falls
+// back to plain AppendEntries, which faultyTransport also blocks).
+type faultyPipeline struct {
+	raft.AppendPipeline
+	f      *faultyTransport
+	target raft.ServerAddress
+}
+
+func (p *faultyPipeline) AppendEntries(args *raft.AppendEntriesRequest, resp *raft.AppendEntriesResponse) (raft.AppendFuture, error) {
+	if p.f.cut(p.target) {
+		return nil, errPartitioned
+	}
+	return p.AppendPipeline.AppendEntries(args, resp)
 }
 
 func (f *faultyTransport) AppendEntries(id raft.ServerID, target raft.ServerAddress, args *raft.AppendEntriesRequest, resp *raft.AppendEntriesResponse) error {
