@@ -23,11 +23,15 @@ const (
 	collGeneral
 	// collLatin1Swedish is latin1_swedish_ci: one byte weight per latin1 byte.
 	collLatin1Swedish
-	// collUCA approximates the UCA collations (unicode_ci, unicode_520_ci,
-	// 0900_ai_ci) with golang.org/x/text/collate at primary strength over the
-	// CLDR root order: case- and accent-insensitive, ß = ss, Æ = AE. It
-	// differs from MySQL's UCA 4.0.0/5.2.0/9.0.0 tables for rare characters
-	// and contractions.
+	// collUCA400 is unicode_ci (UCA 4.0.0) from MariaDB's own weights
+	// (uca.go). unicode_520_ci uses it too: an approximation that differs
+	// only for characters added to Unicode after 4.0 and beyond the BMP.
+	collUCA400
+	// collUCA approximates utf8mb4_0900_ai_ci (MySQL 8 only, so not
+	// generated from MariaDB) with golang.org/x/text/collate at primary
+	// strength over the CLDR root order: case- and accent-insensitive,
+	// ß = ss. CLDR root and DUCET 9.0.0 agree on letters; they differ for
+	// some symbols and punctuation.
 	collUCA
 )
 
@@ -52,10 +56,10 @@ var collations = map[uint16]collation{
 	63:   {"binary", collBytes, false},
 	65:   {"ascii_bin", collBytes, true},
 	83:   {"utf8mb3_bin", collBytes, true},
-	192:  {"utf8mb3_unicode_ci", collUCA, true},
-	214:  {"utf8mb3_unicode_520_ci", collUCA, true},
-	224:  {"utf8mb4_unicode_ci", collUCA, true},
-	246:  {"utf8mb4_unicode_520_ci", collUCA, true},
+	192:  {"utf8mb3_unicode_ci", collUCA400, true},
+	214:  {"utf8mb3_unicode_520_ci", collUCA400, true},
+	224:  {"utf8mb4_unicode_ci", collUCA400, true},
+	246:  {"utf8mb4_unicode_520_ci", collUCA400, true},
 	255:  {"utf8mb4_0900_ai_ci", collUCA, false},
 	309:  {"utf8mb4_0900_bin", collBytes, false},
 	1032: {"latin1_swedish_nopad_ci", collLatin1Swedish, false},
@@ -66,8 +70,8 @@ var collations = map[uint16]collation{
 	1071: {"latin1_nopad_bin", collBytes, false},
 	1089: {"ascii_nopad_bin", collBytes, false},
 	1107: {"utf8mb3_nopad_bin", collBytes, false},
-	1216: {"utf8mb3_unicode_nopad_ci", collUCA, false},
-	1248: {"utf8mb4_unicode_nopad_ci", collUCA, false},
+	1216: {"utf8mb3_unicode_nopad_ci", collUCA400, false},
+	1248: {"utf8mb4_unicode_nopad_ci", collUCA400, false},
 }
 
 // unknownCollation is used for ids missing from the table: general_ci, the
@@ -112,14 +116,19 @@ func generalWeight(r rune) uint16 {
 	return uint16(r)
 }
 
-// weighter yields the weights of a string one character at a time.
+// weighter yields the weights of a string in order.
 type weighter struct {
 	s    []byte
 	kind collKind
+	pend []uint16 // UCA: weights of the current character not yet returned
+	buf  [2]uint16
 }
 
 // next returns the next weight and false at the end of the string.
 func (w *weighter) next() (uint16, bool) {
+	if w.kind == collUCA400 {
+		return w.nextUCA()
+	}
 	if len(w.s) == 0 {
 		return 0, false
 	}
@@ -138,13 +147,39 @@ func (w *weighter) next() (uint16, bool) {
 	return generalWeight(r), true
 }
 
-// spaceWeight is the weight of ' ' in every weighted collation here.
+// nextUCA returns the next UCA weight, skipping ignorable characters.
+func (w *weighter) nextUCA() (uint16, bool) {
+	for len(w.pend) == 0 {
+		if len(w.s) == 0 {
+			return 0, false
+		}
+		r, n := rune(w.s[0]), 1
+		if r >= utf8.RuneSelf {
+			r, n = utf8.DecodeRune(w.s)
+		}
+		w.s = w.s[n:]
+		w.pend = ucaWeights(r, &w.buf)
+	}
+	x := w.pend[0]
+	w.pend = w.pend[1:]
+	return x, true
+}
+
+// spaceWeight is the weight of ' ' in general_ci and latin1_swedish_ci.
 const spaceWeight = 0x20
+
+// padWeight is the weight PAD SPACE compares the rest of a longer string with.
+func padWeight(kind collKind) uint16 {
+	if kind == collUCA400 {
+		return ucaSpaceWeight
+	}
+	return spaceWeight
+}
 
 // compareWeighted compares a and b by per-character weights.
 func compareWeighted(a, b []byte, kind collKind, pad bool) int {
 	p := commonPrefix(a, b, kind)
-	wa, wb := weighter{a[p:], kind}, weighter{b[p:], kind}
+	wa, wb := weighter{s: a[p:], kind: kind}, weighter{s: b[p:], kind: kind}
 	for {
 		x, okA := wa.next()
 		y, okB := wb.next()
@@ -161,9 +196,9 @@ func compareWeighted(a, b []byte, kind collKind, pad bool) int {
 			}
 			return -1
 		case okA:
-			return padRest(x, &wa)
+			return padRest(x, &wa, padWeight(kind))
 		default:
-			return -padRest(y, &wb)
+			return -padRest(y, &wb, padWeight(kind))
 		}
 	}
 }
@@ -188,10 +223,10 @@ func commonPrefix(a, b []byte, kind collKind) int {
 
 // padRest compares the rest of the longer string (first weight x, then w)
 // with the spaces that PAD SPACE appends to the shorter one.
-func padRest(x uint16, w *weighter) int {
+func padRest(x uint16, w *weighter, space uint16) int {
 	for ok := true; ok; x, ok = w.next() {
-		if x != spaceWeight {
-			return cmpOrder(x, spaceWeight)
+		if x != space {
+			return cmpOrder(x, space)
 		}
 	}
 	return 0
@@ -231,8 +266,11 @@ type strCmp struct {
 
 func newStrCmp(c collation) *strCmp {
 	s := &strCmp{coll: c}
-	if c.kind == collUCA {
+	switch c.kind {
+	case collUCA:
 		s.uca = collate.New(language.Und, collate.Loose)
+	case collUCA400:
+		loadUCA400()
 	}
 	return s
 }
@@ -267,7 +305,7 @@ func (s *strCmp) appendKey(dst, a []byte) []byte {
 		s.buf.Reset()
 		return dst
 	default:
-		w := weighter{a, s.coll.kind}
+		w := weighter{s: a, kind: s.coll.kind}
 		for x, ok := w.next(); ok; x, ok = w.next() {
 			dst = append(dst, byte(x>>8), byte(x))
 		}
