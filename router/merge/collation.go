@@ -120,8 +120,9 @@ func generalWeight(r rune) uint16 {
 type weighter struct {
 	s    []byte
 	kind collKind
-	pend []uint16 // UCA: weights of the current character not yet returned
-	buf  [2]uint16
+	pend []uint16 // UCA: table weights of the current character not yet returned
+	impl [2]uint16 // UCA: implicit weights of the current character ...
+	nImp int       // ... of which impl[2-nImp:] are not yet returned
 }
 
 // next returns the next weight and false at the end of the string.
@@ -149,7 +150,7 @@ func (w *weighter) next() (uint16, bool) {
 
 // nextUCA returns the next UCA weight, skipping ignorable characters.
 func (w *weighter) nextUCA() (uint16, bool) {
-	for len(w.pend) == 0 {
+	for len(w.pend) == 0 && w.nImp == 0 {
 		if len(w.s) == 0 {
 			return 0, false
 		}
@@ -158,7 +159,15 @@ func (w *weighter) nextUCA() (uint16, bool) {
 			r, n = utf8.DecodeRune(w.s)
 		}
 		w.s = w.s[n:]
-		w.pend = ucaWeights(r, &w.buf)
+		w.pend, w.impl, w.nImp = ucaWeights(r)
+		if w.nImp == 1 {
+			w.impl[1] = w.impl[0]
+		}
+	}
+	if w.nImp > 0 {
+		x := w.impl[2-w.nImp]
+		w.nImp--
+		return x, true
 	}
 	x := w.pend[0]
 	w.pend = w.pend[1:]

@@ -43,15 +43,15 @@ func loadUCA400() {
 // ucaSpaceWeight is the primary weight of ' ' in UCA 4.0.0.
 const ucaSpaceWeight = 0x0209
 
-// ucaWeights returns the weights of r; buf holds implicit weights.
-func ucaWeights(r rune, buf *[2]uint16) []uint16 {
+// ucaWeights returns the weights of r: a slice of the table, or else the
+// implicit weights (one for characters beyond the BMP, two otherwise).
+func ucaWeights(r rune) (table []uint16, implicit [2]uint16, n int) {
 	if r > 0xFFFF || r < 0 {
-		buf[0] = 0xFFFD
-		return buf[:1]
+		return nil, [2]uint16{0xFFFD}, 1
 	}
 	if e := uca400.index[r]; e != 0 {
 		off, n := e>>5, (e>>1)&0xF
-		return uca400.weights[off : off+n]
+		return uca400.weights[off : off+n], implicit, 0
 	}
 	base := rune(0xFBC0)
 	switch {
@@ -60,9 +60,7 @@ func ucaWeights(r rune, buf *[2]uint16) []uint16 {
 	case r >= 0x3400 && r <= 0x4DB5:
 		base = 0xFB80
 	}
-	buf[0] = uint16(base + r>>15)
-	buf[1] = uint16(r&0x7FFF | 0x8000)
-	return buf[:2]
+	return nil, [2]uint16{uint16(base + r>>15), uint16(r&0x7FFF | 0x8000)}, 2
 }
 
 // isUnifiedCompat reports the CJK compatibility ideographs that UCA treats
