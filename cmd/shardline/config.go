@@ -30,6 +30,9 @@ type Config struct {
 	ShardMap router.ShardMap `yaml:"shardmap"`
 	// XA configures cross-shard transactions.
 	XA XAConfig `yaml:"xa"`
+	// PprofListen, when set, serves net/http/pprof there (profiling; keep it
+	// on loopback).
+	PprofListen string `yaml:"pprof_listen"`
 }
 
 // AdminConfig configures the admin HTTP endpoint.

@@ -7,6 +7,8 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net/http"
+	_ "net/http/pprof"
 	"os"
 	"os/signal"
 	"syscall"
@@ -28,6 +30,9 @@ func run(configPath string) error {
 	}
 	log := newLogger(cfg.LogLevel)
 	slog.SetDefault(log)
+	if cfg.PprofListen != "" {
+		go func() { log.Error("pprof", "err", http.ListenAndServe(cfg.PprofListen, nil)) }()
+	}
 	n, err := startNode(cfg, log)
 	if err != nil {
 		return err
