@@ -120,7 +120,7 @@ func generalWeight(r rune) uint16 {
 type weighter struct {
 	s    []byte
 	kind collKind
-	pend []uint16 // UCA: table weights of the current character not yet returned
+	pend []uint16  // UCA: table weights of the current character not yet returned
 	impl [2]uint16 // UCA: implicit weights of the current character ...
 	nImp int       // ... of which impl[2-nImp:] are not yet returned
 }
