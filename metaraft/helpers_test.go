@@ -91,6 +91,10 @@ func startNode(t testing.TB, cfg Config) *testNode {
 		err := node.AddNode(r.Context(), m.ID, m.RaftAddr, m.AdminAddr, m.MySQLAddr)
 		writeJSON(w, http.StatusOK, simpleResponse{Error: toWire(err)})
 	})
+	mux.HandleFunc("GET /v1/shardmap", func(w http.ResponseWriter, r *http.Request) {
+		ready.Wait()
+		writeJSON(w, http.StatusOK, node.ShardMap())
+	})
 	tn.srv = &http.Server{Handler: mux}
 	go func() { _ = tn.srv.Serve(l) }()
 	node, err = Open(cfg)
