@@ -156,10 +156,20 @@ func TestClusterLeaderFailoverAndRestart(t *testing.T) {
 	if err != nil {
 		t.Fatalf("write after failover: %v", err)
 	}
-	restarted := startNode(t, leader.cfg)
+	cfg := leader.cfg
+	cfg.AdminAddr = freeAddr(t) // moved: the cluster must learn the new address
+	restarted := startNode(t, cfg)
 	waitFor(t, "restarted node catches up", func() bool {
 		m := restarted.node.ShardMap()
 		return m.Version == v2 && m.Schemas["oms"].Tables["items"] != nil
+	})
+	waitFor(t, "new admin address published", func() bool {
+		for _, ni := range writer.node.Cluster().Nodes {
+			if ni.ID == cfg.NodeID {
+				return ni.AdminAddr == cfg.AdminAddr
+			}
+		}
+		return false
 	})
 	if restarted.node.Cluster().Self != leader.cfg.NodeID || len(restarted.node.Cluster().Nodes) != 3 {
 		t.Fatalf("restarted node re-bootstrapped or lost membership: %+v", restarted.node.Cluster())

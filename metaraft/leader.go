@@ -72,3 +72,52 @@ func (n *Node) collectDecisions() {
 		n.log.Debug("metaraft: decision gc", "err", err)
 	}
 }
+
+// refreshSelf republishes this node's member info once it has caught up,
+// if the FSM holds none or different addresses (e.g. a restart with a new
+// admin or MySQL address). The leader does the same in onLeader.
+func (n *Node) refreshSelf() {
+	defer n.wg.Done()
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	for !n.Ready() {
+		select {
+		case <-n.stop:
+			return
+		case <-t.C:
+		}
+	}
+	self := n.selfMember()
+	if m, ok := n.fsm.member(self.ID); ok && m == self {
+		return
+	}
+	if _, ok := n.fsm.member(self.ID); !ok && !n.inConfiguration() {
+		return // joining: AddNode publishes the info
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), n.cfg.ApplyTimeout)
+	defer cancel()
+	go func() {
+		select {
+		case <-n.stop:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	if _, err := n.proposeIdempotent(ctx, command{cmdPutMember, putMemberCmd{Member: self}}); err != nil {
+		n.log.Warn("metaraft: republish own member info", "err", err)
+	}
+}
+
+// inConfiguration reports whether this node is in the Raft configuration.
+func (n *Node) inConfiguration() bool {
+	f := n.raft.GetConfiguration()
+	if f.Error() != nil {
+		return false
+	}
+	for _, s := range f.Configuration().Servers {
+		if string(s.ID) == n.cfg.NodeID {
+			return true
+		}
+	}
+	return false
+}

@@ -58,8 +58,9 @@ func Open(cfg Config) (*Node, error) {
 		n.watch.close()
 		return nil, err
 	}
-	n.wg.Add(1)
+	n.wg.Add(2)
 	go n.leaderLoop()
+	go n.refreshSelf()
 	if !hasState && len(cfg.Join) > 0 {
 		if err := n.join(); err != nil {
 			_ = n.Close()
