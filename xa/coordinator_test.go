@@ -4,8 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/go-mysql-org/go-mysql/mysql"
 )
 
 // TestCoordinator runs the commit paths against three real MariaDB shards.
@@ -25,6 +29,8 @@ func TestCoordinator(t *testing.T) {
 		{"resolver recorded ABORT first: coordinator rolls back", coordResolverWins},
 		{"indeterminate decision append settles by retrying the CAS", coordIndeterminateSettles},
 		{"decision log down: 1180 and the resolver aborts", coordLogDown},
+		{"lock-wait timeout 1205: the transaction goes on and commits", coordLockWaitContinues},
+		{"shard paused during PREPARE: timeout, ABORT recorded, resolver finishes", coordPausedDuringPrepare},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -240,5 +246,73 @@ func coordDeadlock(t *testing.T, c *cluster) {
 	}
 	if n := c.count(0, fmt.Sprintf("id IN (%d,%d) AND v=%d", r1, r2, wantV)); n != 2 {
 		t.Fatalf("winner's updates on shard 0: %d of 2", n)
+	}
+}
+
+// coordLockWaitContinues: if it fails, a lock-wait timeout (1205) kills a
+// transaction that the client may still commit, or its earlier writes are
+// lost at commit.
+func coordLockWaitContinues(t *testing.T, c *cluster) {
+	e := newEnv(t, c, nil)
+	r := nextRowID.Add(1)
+	c.exec(0, fmt.Sprintf("INSERT INTO xt.acc VALUES (%d, 0)", r))
+	holder := c.dial(0)
+	mustOK(t, run(holder, "BEGIN"), "begin")
+	mustOK(t, run(holder, fmt.Sprintf("UPDATE xt.acc SET v=9 WHERE id=%d", r)), "lock")
+	a := c.dial(0)
+	mustOK(t, run(a, "SET SESSION innodb_lock_wait_timeout=1"), "set")
+	txn := e.coord.Begin()
+	id0, id1 := e.write(txn, 0, a), e.write(txn, 1, c.dial(1))
+	err := run(a, fmt.Sprintf("UPDATE xt.acc SET v=1 WHERE id=%d", r))
+	mustCode(t, err, 1205, "lock wait")
+	if IsTxnFatal(err) {
+		t.Fatal("1205 classified as fatal")
+	}
+	mustOK(t, run(holder, "ROLLBACK"), "release")
+	mustOK(t, txn.Commit(context.Background()), "commit after 1205")
+	if e.rowsOn(0, id0) != 1 || e.rowsOn(1, id1) != 1 {
+		t.Fatal("rows written before the 1205 were lost")
+	}
+}
+
+// hookConn runs before(q) ahead of each statement on a real connection.
+type hookConn struct {
+	*logConn
+	before func(q string)
+}
+
+func (h hookConn) Execute(q string, args ...any) (*mysql.Result, error) {
+	h.before(q)
+	return h.logConn.Execute(q, args...)
+}
+
+// coordPausedDuringPrepare: if it fails, a shard that hangs while its XA
+// PREPARE is in flight blocks COMMIT past PrepareTimeout, or the other
+// (prepared) branch is rolled back without a recorded ABORT, or the
+// maybe-prepared branch is never finished (XA-NOTES 13).
+func coordPausedDuringPrepare(t *testing.T, c *cluster) {
+	e := newEnv(t, c, nil)
+	e.coord.cfg.PrepareTimeout = 500 * time.Millisecond
+	srv := c.servers[1]
+	var once sync.Once
+	slow := hookConn{logConn: &logConn{Conn: c.dial(1)}, before: func(q string) {
+		if strings.HasPrefix(q, "XA PREPARE") {
+			once.Do(func() { mustOK(t, srv.Pause(), "pause") })
+		}
+	}}
+	defer srv.Resume()
+	txn := e.coord.Begin()
+	id0, id1 := e.write(txn, 0, c.dial(0)), e.write(txn, 1, slow)
+	err := txn.Commit(context.Background())
+	if !errors.Is(err, ErrAborted) {
+		t.Fatalf("Commit = %v, want ErrAborted", err)
+	}
+	if o, ok := e.log.decision(txn.Gtrid()); !ok || o != Abort {
+		t.Fatalf("decision %q %v: a maybe-prepared branch needs ABORT recorded", o, ok)
+	}
+	mustOK(t, srv.Resume(), "resume")
+	e.resolveAll()
+	if e.rowsOn(0, id0)+e.rowsOn(1, id1) != 0 {
+		t.Fatal("rows visible after abort")
 	}
 }
