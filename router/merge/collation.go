@@ -79,15 +79,18 @@ var collations = map[uint16]collation{
 var unknownCollation = collation{"unknown (as utf8mb4_general_ci)", collGeneral, true}
 
 // lookupCollation returns the behaviour of collation id. binaryFlag is the
-// column's BINARY_FLAG, which forces byte order for unknown ids.
+// column's BINARY_FLAG, which MySQL and MariaDB set on columns with a _bin
+// or binary collation: it forces byte order (with PAD SPACE, as the _bin
+// collations of MariaDB have, unless the id says otherwise).
 func lookupCollation(id uint16, binaryFlag bool) collation {
-	if c, ok := collations[id]; ok {
-		return c
+	c, ok := collations[id]
+	if !ok {
+		c = unknownCollation
 	}
-	if binaryFlag {
-		return collation{"unknown binary", collBytes, false}
+	if binaryFlag && c.kind != collBytes {
+		c = collation{c.name + " with BINARY_FLAG (as _bin)", collBytes, true}
 	}
-	return unknownCollation
+	return c
 }
 
 // cpWeight is one entry of generalCIExceptions.

@@ -26,8 +26,9 @@ type column struct {
 	str  *strCmp // kindString only
 }
 
-// newColumn derives the comparison rule from a result set field.
-func newColumn(f *mysql.Field) column {
+// newColumn derives the comparison rule from a result set field. coll, when
+// not 0, is the column's collation id and overrides f.Charset.
+func newColumn(f *mysql.Field, coll uint16) column {
 	switch f.Type {
 	case mysql.MYSQL_TYPE_TINY, mysql.MYSQL_TYPE_SHORT, mysql.MYSQL_TYPE_INT24,
 		mysql.MYSQL_TYPE_LONG, mysql.MYSQL_TYPE_LONGLONG, mysql.MYSQL_TYPE_YEAR,
@@ -42,7 +43,10 @@ func newColumn(f *mysql.Field) column {
 	case mysql.MYSQL_TYPE_BIT, mysql.MYSQL_TYPE_JSON, mysql.MYSQL_TYPE_GEOMETRY:
 		return column{kind: kindBytes}
 	}
-	c := lookupCollation(f.Charset, f.Flag&mysql.BINARY_FLAG != 0)
+	if coll == 0 {
+		coll = f.Charset
+	}
+	c := lookupCollation(coll, f.Flag&mysql.BINARY_FLAG != 0)
 	return column{kind: kindString, str: newStrCmp(c)}
 }
 

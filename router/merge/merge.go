@@ -47,6 +47,14 @@ type Options struct {
 	// MaxRows bounds the groups (GROUP BY, aggregates) and distinct rows
 	// (DISTINCT) a merge holds in memory; 0 means DefaultMaxRows.
 	MaxRows int
+	// Collations gives the collation id of string columns by column index,
+	// overriding Field.Charset. The servers put the collation of
+	// character_set_results in Field.Charset, not the column's own (only
+	// with character_set_results = NULL is it the column's), so a
+	// utf8mb4_unicode_ci column read over a utf8mb4_general_ci connection
+	// would otherwise compare as general_ci. _bin columns are recognised by
+	// BINARY_FLAG without help.
+	Collations map[int]uint16
 }
 
 // New combines inputs (all with the same columns) as spec says and returns

@@ -41,8 +41,8 @@ func newPlan(spec *router.MergeSpec, inputs []router.RowStream, opts Options) (*
 		visible = spec.OutputColumns
 	}
 	p.outFields = p.fields[:visible]
-	p.inCols = columnsOf(inFields)
-	p.cols = columnsOf(p.fields)
+	p.inCols = columnsOf(inFields, opts.Collations)
+	p.cols = columnsOf(p.fields, opts.Collations)
 	having, err := newConditions(spec.Having)
 	if err != nil {
 		return nil, err
@@ -81,10 +81,10 @@ func checkSpec(spec *router.MergeSpec, n int) error {
 	return nil
 }
 
-func columnsOf(fields []*mysql.Field) []column {
+func columnsOf(fields []*mysql.Field, colls map[int]uint16) []column {
 	cols := make([]column, len(fields))
 	for i, f := range fields {
-		cols[i] = newColumn(f)
+		cols[i] = newColumn(f, colls[i])
 	}
 	return cols
 }

@@ -195,3 +195,38 @@ func TestMinMaxByColumnType(t *testing.T) {
 		})
 	}
 }
+
+// TestColumnCollationSources checks where a string column's collation comes
+// from: BINARY_FLAG means byte order whatever Field.Charset says (servers
+// report the connection's collation there), and Options.Collations
+// overrides Field.Charset. If it fails, _bin columns or columns whose
+// collation differs from the connection's group and sort like the
+// connection's collation.
+func TestColumnCollationSources(t *testing.T) {
+	binFlagged := strF("k", 45)
+	binFlagged.Flag |= mysql.BINARY_FLAG
+	cases := []struct {
+		name  string
+		field *mysql.Field
+		colls map[int]uint16
+		want  []string
+	}{
+		{"general_ci reported", strF("k", 45), nil, []string{"straße|1", "STRASSE|1"}}, // ß = s
+		{"unicode_ci given", strF("k", 45), map[int]uint16{0: 224}, []string{"straße|2"}},
+		{"BINARY_FLAG", binFlagged, nil, []string{"STRASSE|1", "straße|1"}},
+		{"BINARY_FLAG beats a _ci override", binFlagged, map[int]uint16{0: 224}, []string{"STRASSE|1", "straße|1"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := []*mysql.Field{c.field, intF("n")}
+			spec := &router.MergeSpec{GroupBy: []int{0}, Limit: -1,
+				Aggregates: []router.Aggregate{{Func: router.AggCount, Column: 1}}}
+			got, err := run(t, spec, Options{Collations: c.colls},
+				newSlice(f, row(S("straße"), I(1))), newSlice(f, row(S("STRASSE"), I(1))))
+			if err != nil {
+				t.Fatal(err)
+			}
+			equalLines(t, got, c.want)
+		})
+	}
+}
