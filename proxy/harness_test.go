@@ -46,6 +46,12 @@ func passThroughMap(servers []*mariadbtest.Server) *router.ShardMap {
 // proxy with users app/app over the map built by mk.
 func startEnv(t *testing.T, n int, mk func([]*mariadbtest.Server) *router.ShardMap, tweak func(*proxy.Config)) *env {
 	t.Helper()
+	return startEnvWith(t, n, mk, tweak, nil)
+}
+
+// startEnvWith is startEnv with a transaction coordinator (nil: none).
+func startEnvWith(t *testing.T, n int, mk func([]*mariadbtest.Server) *router.ShardMap, tweak func(*proxy.Config), txns proxy.TxnCoordinator) *env {
+	t.Helper()
 	servers := mariadbtest.StartN(t, n)
 	for _, s := range servers {
 		db, err := sql.Open("mysql", s.DSN(""))
@@ -66,7 +72,7 @@ func startEnv(t *testing.T, n int, mk func([]*mariadbtest.Server) *router.ShardM
 		tweak(&cfg)
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	srv, err := proxy.NewServer(cfg, proxy.Deps{Map: maps, Planner: router.NewPlanner(), Logger: log})
+	srv, err := proxy.NewServer(cfg, proxy.Deps{Map: maps, Planner: router.NewPlanner(), Logger: log, Txns: txns})
 	if err != nil {
 		t.Fatal(err)
 	}

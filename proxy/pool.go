@@ -107,7 +107,7 @@ func (p *pool) get(ctx context.Context) (*backendConn, error) {
 
 func (p *pool) dial(ctx context.Context) (*backendConn, error) {
 	d := net.Dialer{Timeout: p.cfg.ConnectTimeout, KeepAlive: 30 * time.Second}
-	c, err := client.ConnectWithDialer(ctx, "tcp", p.spec.Addr, p.spec.User, p.spec.Password, "", d.DialContext,
+	c, err := client.ConnectWithDialer(ctx, network(p.spec.Addr), p.spec.Addr, p.spec.User, p.spec.Password, "", d.DialContext,
 		func(c *client.Conn) error { c.ReadTimeout = 0; return nil })
 	if err != nil {
 		var me *mysql.MyError
@@ -126,6 +126,15 @@ func (p *pool) dial(ctx context.Context) (*backendConn, error) {
 		return nil, unavailable(p.shard, err)
 	}
 	return bc, nil
+}
+
+// network is "unix" for a socket path (a shard on the same host: cheaper
+// than loopback TCP), else "tcp".
+func network(addr string) string {
+	if strings.HasPrefix(addr, "/") {
+		return "unix"
+	}
+	return "tcp"
 }
 
 // put returns a connection; a broken one, or one still inside a transaction,
