@@ -127,6 +127,7 @@ func (t *Txn) commit2PC(ctx context.Context, writers, readers []*branch) (err er
 		return fmt.Errorf("xa: the resolver recorded ABORT for %s first", t.gtrid)
 	}
 	ph = phaseCommit
+	t.c.stats.commits2PC.Add(1)
 	if err = step("after-decision"); err != nil {
 		ph = phaseCrashed
 		return err
@@ -197,7 +198,6 @@ func (t *Txn) commitAll(ctx context.Context, writers []*branch) error {
 	if err := t.c.failpoint("after-commit"); err != nil {
 		return err
 	}
-	t.c.stats.commits2PC.Add(1)
 	if left == 0 && allFinished(writers) {
 		t.c.markResolvedAsync(t.gtrid)
 	}

@@ -24,6 +24,7 @@ func TestCoordinator(t *testing.T) {
 		{"rollback leaves nothing on any shard", coordRollback},
 		{"1-shard fast path: no PREPARE, no decision", coordOnePhase},
 		{"read-only branch is left out of 2PC", coordReadOnlyBranch},
+		{"write-marked branch that changed nothing still commits", coordEmptyWriteBranch},
 		{"branch lost before prepare: presumed abort", coordPresumedAbort},
 		{"deadlock on one shard rolls back every shard", coordDeadlock},
 		{"resolver recorded ABORT first: coordinator rolls back", coordResolverWins},
@@ -314,5 +315,37 @@ func coordPausedDuringPrepare(t *testing.T, c *cluster) {
 	e.resolveAll()
 	if e.rowsOn(0, id0)+e.rowsOn(1, id1) != 0 {
 		t.Fatal("rows visible after abort")
+	}
+}
+
+// coordEmptyWriteBranch: the proxy marks every write statement, so a branch
+// whose UPDATE matched nothing is prepared read-only. If this fails, such a
+// commit errors, leaves the branch prepared, or the resolver cannot finish
+// it after a crash (MariaDB answers 1402 from another connection).
+func coordEmptyWriteBranch(t *testing.T, c *cluster) {
+	for _, crash := range []bool{false, true} {
+		e := newEnv(t, c, func(name string) error {
+			if crash && name == "after-decision" {
+				return errCrash
+			}
+			return nil
+		})
+		txn := e.coord.Begin()
+		id0 := e.write(txn, 0, c.dial(0))
+		b := c.dial(1)
+		mustOK(t, txn.Enlist(c.names[1], b), "enlist")
+		mustOK(t, run(b, "UPDATE xt.acc SET v=v+1 WHERE id=-1"), "update nothing")
+		txn.MarkWrite(c.names[1])
+		err := txn.Commit(context.Background())
+		if crash != (err != nil) {
+			t.Fatalf("crash=%v: Commit = %v", crash, err)
+		}
+		e.resolveAll()
+		if e.rowsOn(0, id0) != 1 || len(e.ours(0))+len(e.ours(1)) != 0 {
+			t.Fatalf("crash=%v: row missing or branches left", crash)
+		}
+		if !crash && len(txn.Abandoned()) != 0 {
+			t.Fatalf("read-only prepared branch failed phase 2: %v", txn.Abandoned())
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 )
 
 // Shards gives the resolver a connection to every shard. Conn returns a
@@ -64,9 +65,9 @@ type shardScan struct {
 	err     error
 }
 
-// scanShards runs XA RECOVER on every shard in parallel. The caller
-// releases the connections with releaseAll.
-func scanShards(ctx context.Context, shards Shards) []*shardScan {
+// scanShards runs XA RECOVER on every shard in parallel, each within
+// timeout. The caller releases the connections with releaseAll.
+func scanShards(ctx context.Context, shards Shards, timeout time.Duration) []*shardScan {
 	names := shards.Names()
 	out := make([]*shardScan, len(names))
 	var wg sync.WaitGroup
@@ -76,9 +77,11 @@ func scanShards(ctx context.Context, shards Shards) []*shardScan {
 			defer wg.Done()
 			s := &shardScan{shard: name}
 			out[i] = s
-			s.conn, s.release, s.err = shards.Conn(ctx, name)
+			sctx, cancel := context.WithTimeout(ctx, timeout)
+			defer cancel()
+			s.conn, s.release, s.err = shards.Conn(sctx, name)
 			if s.err == nil {
-				s.xids, s.err = xaRecover(ctx, s.conn)
+				s.xids, s.err = xaRecover(sctx, s.conn)
 			}
 			if s.err != nil {
 				s.err = fmt.Errorf("xa: XA RECOVER on shard %s: %w", name, s.err)

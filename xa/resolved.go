@@ -65,7 +65,7 @@ func anyShardFailed(scans []*shardScan) bool {
 // their recorded decision, for GET /v1/transactions. Shards that cannot be
 // scanned are reported in the error; the others are still listed.
 func (r *Resolver) InDoubt(ctx context.Context) ([]Branch, error) {
-	scans := scanShards(ctx, r.shards)
+	scans := scanShards(ctx, r.shards, r.cfg.StatementTimeout)
 	defer releaseAll(scans)
 	var out []Branch
 	var errs []error

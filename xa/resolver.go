@@ -120,7 +120,7 @@ func (r *Resolver) RunOnce(ctx context.Context) (Report, error) {
 	defer r.runMu.Unlock()
 	var rep Report
 	pendingBefore, listErr := r.listPending(ctx)
-	scans := scanShards(ctx, r.shards)
+	scans := scanShards(ctx, r.shards, r.cfg.StatementTimeout)
 	defer releaseAll(scans)
 	allOK := listErr == nil
 	var errs []error

@@ -19,6 +19,7 @@ func TestResolver(t *testing.T) {
 		{"young undecided branch is left alone; foreign XIDs never touched", resYoungAndForeign},
 		{"shard down: the others are finished, nothing marked resolved", resShardDown},
 		{"shard killed after the decision is committed after restart", resKilledAfterDecision},
+		{"Run resolves in the background and stops with its context", resRunLoop},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -154,5 +155,33 @@ func resKilledAfterDecision(t *testing.T, c *cluster) {
 	}
 	if _, err := e.res.RunOnce(context.Background()); err != nil || !e.log.isResolved(txn.Gtrid()) {
 		t.Fatalf("not resolved: %v", err)
+	}
+}
+
+// resRunLoop: if it fails, the background loop the proxy starts on the
+// Raft leader does not finish in-doubt branches or does not stop with its
+// context (a leaked goroutine after leadership loss).
+func resRunLoop(t *testing.T, c *cluster) {
+	e := newEnv(t, c, nil)
+	e.res = NewResolver(ResolverConfig{Interval: 20 * time.Millisecond, Logger: quietLogger()}, e.log, c.shards())
+	g := e.coord.Begin().Gtrid()
+	owner, id := prepareOurs(t, e, 1, g)
+	owner.(interface{ Close() error }).Close()
+	_, _ = e.log.RecordDecision(context.Background(), g, Commit)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { e.res.Run(ctx); close(done) }()
+	waitFor(t, "Run to resolve", func() bool { return e.log.isResolved(g) })
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run did not stop after cancel")
+	}
+	if e.rowsOn(1, id) != 1 {
+		t.Fatal("row not committed")
+	}
+	if s := e.res.Stats(); s.Resolved == 0 || s.InDoubtFound == 0 {
+		t.Fatalf("stats %+v", s)
 	}
 }
