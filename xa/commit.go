@@ -95,23 +95,21 @@ const (
 func (t *Txn) commit2PC(ctx context.Context, writers, readers []*branch) (err error) {
 	ph := phasePrepare
 	defer func() { err = t.cleanup(ctx, ph, writers, err) }()
-	step := func(name string) error { return t.c.failpoint(name) }
-
-	if err = step("before-prepare"); err != nil {
-		ph = phaseCrashed
+	crashed := func(name string) bool { // the test hook fired: die here
+		if err = t.c.failpoint(name); err != nil {
+			ph = phaseCrashed
+		}
+		return err != nil
+	}
+	if crashed("before-prepare") {
 		return err
 	}
 	start := time.Now()
-	if err = t.prepareAll(ctx, writers); err != nil {
-		return err
-	}
-	if err = step("after-prepare"); err != nil {
-		ph = phaseCrashed
+	if err = t.prepareAll(ctx, writers); err != nil || crashed("after-prepare") {
 		return err
 	}
 	t.finishReaders(ctx, readers)
-	if err = step("before-decision"); err != nil {
-		ph = phaseCrashed
+	if crashed("before-decision") {
 		return err
 	}
 	if time.Since(start) > t.c.cfg.PrepareTimeout {
@@ -128,12 +126,7 @@ func (t *Txn) commit2PC(ctx context.Context, writers, readers []*branch) (err er
 	}
 	ph = phaseCommit
 	t.c.stats.commits2PC.Add(1)
-	if err = step("after-decision"); err != nil {
-		ph = phaseCrashed
-		return err
-	}
-	if err = t.commitAll(ctx, writers); err != nil {
-		ph = phaseCrashed
+	if crashed("after-decision") || !t.commitAll(ctx, writers, crashed) {
 		return err
 	}
 	ph = phaseDone
@@ -182,26 +175,27 @@ func (t *Txn) decide(ctx context.Context, o Outcome) (Outcome, error) {
 // commitAll runs XA COMMIT on every prepared branch in parallel within
 // Phase2Timeout. A failure is not the client's: the decision is COMMIT and
 // the resolver finishes what is left. With a Failpoint set, the first
-// branch commits alone before "between-commits".
-func (t *Txn) commitAll(ctx context.Context, writers []*branch) error {
+// branch commits alone before "between-commits". It returns false when
+// crashed (the test hook) fired.
+func (t *Txn) commitAll(ctx context.Context, writers []*branch, crashed func(string) bool) bool {
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), t.c.cfg.Phase2Timeout)
 	defer cancel()
 	rest := writers
 	if t.c.cfg.Failpoint != nil {
 		t.commitBranches(cctx, writers[:1])
-		if err := t.c.failpoint("between-commits"); err != nil {
-			return err
+		if crashed("between-commits") {
+			return false
 		}
 		rest = writers[1:]
 	}
 	left := t.commitBranches(cctx, rest)
-	if err := t.c.failpoint("after-commit"); err != nil {
-		return err
+	if crashed("after-commit") {
+		return false
 	}
 	if left == 0 && allFinished(writers) {
 		t.c.markResolvedAsync(t.gtrid)
 	}
-	return nil
+	return true
 }
 
 // commitBranches commits bs in parallel and returns how many were left to
