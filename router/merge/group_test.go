@@ -239,3 +239,61 @@ func TestSortedDistinctHoldsNoSet(t *testing.T) {
 	}
 	equalLines(t, got, []string{"a", "b", "c", "d"})
 }
+
+// TestStreamingGroups checks GROUP BY whose ORDER BY names exactly the group
+// columns: inputs arrive sorted by the key, groups are folded one at a time
+// (no MaxRows bound), come out in ORDER BY order, and LIMIT stops reading.
+// If it fails, GROUP BY x ORDER BY x LIMIT n reads whole tables, runs out
+// of its memory bound, or returns split groups.
+func TestStreamingGroups(t *testing.T) {
+	f := []*mysql.Field{strF("name", 45), intF("COUNT(*)"), decF("SUM(x)", 1), intF("COUNT(x)")}
+	aggs := []router.Aggregate{{Func: router.AggCount, Column: 1}, {Func: router.AggAvg, Column: 2, CountColumn: 3}}
+	asc := func() []*sliceStream {
+		return []*sliceStream{
+			newSlice(f, row(N, I(1), N, I(0)), row(S("alice"), I(1), S("1.0"), I(1)),
+				row(S("bob"), I(2), S("3.0"), I(2)), row(S("zed"), I(1), S("5.5"), I(1))),
+			newSlice(f, row(S("BOB"), I(1), S("1.0"), I(1)), row(S("eve"), I(4), S("2.0"), I(4)),
+				row(S("Zed"), I(1), N, I(0))),
+		}
+	}
+	desc := func() []*sliceStream {
+		in := asc()
+		for _, s := range in {
+			for i, j := 0, len(s.rows)-1; i < j; i, j = i+1, j-1 {
+				s.rows[i], s.rows[j] = s.rows[j], s.rows[i]
+			}
+		}
+		return in
+	}
+	cases := []struct {
+		name     string
+		spec     router.MergeSpec
+		inputs   func() []*sliceStream
+		want     []string
+		maxNexts int
+	}{
+		{"all groups", router.MergeSpec{GroupBy: []int{0}, Aggregates: aggs, OutputColumns: 3, Limit: -1,
+			OrderBy: []router.OrderColumn{{Column: 0}}}, asc,
+			[]string{"NULL|1|NULL", "alice|1|1.00000", "bob|3|1.33333", "eve|4|0.50000", "zed|2|5.50000"}, 9},
+		{"descending with having", router.MergeSpec{GroupBy: []int{0}, Aggregates: aggs, OutputColumns: 2, Limit: -1,
+			OrderBy: []router.OrderColumn{{Column: 0, Desc: true}},
+			Having:  []router.Condition{{Column: 1, Op: ">", Value: int64(1)}}}, desc,
+			[]string{"zed|2", "eve|4", "bob|3"}, 9},
+		{"limit stops reading", router.MergeSpec{GroupBy: []int{0}, Aggregates: aggs, OutputColumns: 2, Limit: 2,
+			OrderBy: []router.OrderColumn{{Column: 0}}}, asc,
+			[]string{"NULL|1", "alice|1"}, 5},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			in := c.inputs()
+			got, err := run(t, &c.spec, Options{MaxRows: 1}, in...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			equalLines(t, got, c.want)
+			if n := in[0].nexts + in[1].nexts; n > c.maxNexts {
+				t.Errorf("inputs read %d times, want at most %d", n, c.maxNexts)
+			}
+		})
+	}
+}

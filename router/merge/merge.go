@@ -6,19 +6,35 @@
 //     after another, holding nothing;
 //   - ORDER BY without aggregation: a streaming k-way merge over the inputs'
 //     current rows (every input is already sorted the same way);
-//   - DISTINCT without aggregation: either of the above, filtered through a
-//     set of the rows seen so far;
-//   - GROUP BY or aggregates: a hash table of groups, then HAVING, DISTINCT
-//     and ORDER BY (without ORDER BY, by the GROUP BY columns, as MariaDB
-//     sorts GROUP BY results) in memory.
+//   - GROUP BY whose ORDER BY names exactly the group columns: the k-way
+//     merge makes each group's rows adjacent, so groups are folded one at a
+//     time, in constant memory, and LIMIT stops reading early;
+//   - other GROUP BY or aggregates: a hash table of groups, then HAVING,
+//     DISTINCT and ORDER BY (without ORDER BY, by the GROUP BY columns, as
+//     MariaDB sorts GROUP BY results) in memory;
+//   - DISTINCT: folds adjacent rows when ORDER BY names exactly the visible
+//     columns, else remembers a key per distinct row.
 //
 // Everything held in memory (groups, distinct keys) is bounded by
 // Options.MaxRows; beyond it the stream fails with ErrCodeTooManyRows.
 //
 // Values compare as MySQL compares them by column type: integers of either
 // signedness exactly, DECIMAL text exactly, dates and times by value, and
-// strings by the column's collation (see collation.go for what is exact
-// and what is approximated). NULL sorts first ascending, last descending.
+// strings by collation. NULL sorts first ascending, last descending.
+//
+// Collations: utf8mb4/utf8mb3 general_ci and unicode_ci (and their nopad
+// variants) and latin1_swedish_ci use MariaDB 10.11's own weight tables
+// and match its order and equality exactly for the BMP; _bin and binary
+// compare bytes; unicode_520_ci is treated as unicode_ci and
+// utf8mb4_0900_ai_ci (MySQL 8) is approximated with the CLDR root
+// collation (see collation.go). A column's collation is taken from
+// Options.Collations, else from BINARY_FLAG (byte order), else from
+// Field.Charset, which servers fill with the collation of
+// character_set_results, not the column's own.
+//
+// Known limits: ENUM and SET columns compare as strings, while the servers
+// sort them by index; float SUM/AVG add partial sums, so the last digits may
+// differ from a single server's row-by-row sum.
 //
 // A stream is used by one goroutine; nothing in this package is shared
 // between streams except read-only tables.

@@ -98,9 +98,12 @@ func (p *plan) grouped() bool {
 // ORDER BY (OFFSET/LIMIT and projection are the stream's).
 func (p *plan) source(in *inputSet) source {
 	var src source
+	sorted := true // rows come out in ORDER BY order
 	switch {
+	case p.grouped() && p.orderIsGroup():
+		src = newStreamGroups(p, in)
 	case p.grouped():
-		src = newGroupSource(p, in)
+		src, sorted = newGroupSource(p, in), false
 	case len(p.spec.OrderBy) > 0:
 		src = newKMerge(in, newRowCmp(p.spec.OrderBy, p.cols))
 	default:
@@ -111,17 +114,53 @@ func (p *plan) source(in *inputSet) source {
 	}
 	switch {
 	case !p.spec.Distinct:
-	case !p.grouped() && p.orderIsVisible():
+	case sorted && len(p.spec.OrderBy) > 0 && p.orderIsVisible():
 		src = &adjacentDistinct{src: src, cols: p.cols[:len(p.outFields)]}
 	default:
 		src = newDistinct(src, p.cols[:len(p.outFields)], p.maxRows)
 	}
-	if p.grouped() {
+	if !sorted {
 		if order := p.groupOrder(); len(order) > 0 {
 			src = &sortSource{src: src, cmp: newRowCmp(order, p.cols)}
 		}
 	}
 	return src
+}
+
+// orderIsGroup reports whether ORDER BY names exactly the GROUP BY columns:
+// then the inputs arrive sorted by the group key and groups stream.
+func (p *plan) orderIsGroup() bool {
+	g, o := p.spec.GroupBy, p.spec.OrderBy
+	if len(g) == 0 || len(o) != len(g) {
+		return false
+	}
+	return sameColumns(g, o)
+}
+
+// orderIsVisible reports whether ORDER BY names exactly the visible
+// columns: then the merged rows that DISTINCT folds are adjacent.
+func (p *plan) orderIsVisible() bool {
+	visible := make([]int, len(p.outFields))
+	for i := range visible {
+		visible[i] = i
+	}
+	return sameColumns(visible, p.spec.OrderBy)
+}
+
+// sameColumns reports whether order names exactly the columns cols.
+func sameColumns(cols []int, order []router.OrderColumn) bool {
+	want := make(map[int]bool, len(cols))
+	for _, c := range cols {
+		want[c] = true
+	}
+	got := make(map[int]bool, len(order))
+	for _, o := range order {
+		if !want[o.Column] {
+			return false
+		}
+		got[o.Column] = true
+	}
+	return len(got) == len(want)
 }
 
 // groupOrder is ORDER BY, or else the GROUP BY columns ascending (MariaDB
@@ -136,23 +175,4 @@ func (p *plan) groupOrder() []router.OrderColumn {
 		order[i] = router.OrderColumn{Column: c}
 	}
 	return order
-}
-
-// orderIsVisible reports whether ORDER BY names exactly the visible
-// columns: then the merged rows that DISTINCT folds are adjacent.
-func (p *plan) orderIsVisible() bool {
-	n := len(p.outFields)
-	seen := make([]bool, n)
-	for _, o := range p.spec.OrderBy {
-		if o.Column >= n {
-			return false
-		}
-		seen[o.Column] = true
-	}
-	for _, ok := range seen {
-		if !ok {
-			return false
-		}
-	}
-	return true
 }
