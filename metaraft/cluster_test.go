@@ -237,3 +237,54 @@ func TestClusterMinorityRefusesWrites(t *testing.T) {
 		}
 	}
 }
+
+// TestClusterIndeterminateDecision: if it fails, a coordinator whose
+// decision append was cut off with its leader (ErrLeadershipLost) reports
+// its own outcome although the majority meanwhile recorded the other one
+// (XA-NOTES 12) — the shards would then be committed and rolled back at once.
+func TestClusterIndeterminateDecision(t *testing.T) {
+	nodes := startCluster(t, 3, nil)
+	old := waitLeader(t, nodes)
+	partition(nodes, old)
+	type result struct {
+		o   Outcome
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		ctx, cancel := contextWithTimeout(8 * time.Second)
+		defer cancel()
+		o, err := old.node.RecordDecision(ctx, "g-split", Commit)
+		done <- result{o, err}
+	}()
+	majority := followers(nodes, old)
+	waitLeader(t, majority)
+	if o, err := majority[0].node.RecordDecision(ctxT(t), "g-split", Abort); err != nil || o != Abort {
+		t.Fatalf("majority decision: %v %v", o, err)
+	}
+	heal(nodes, old)
+	r := <-done
+	if r.err != nil || r.o != Abort {
+		t.Fatalf("cut-off coordinator got (%v, %v), want the majority's abort", r.o, r.err)
+	}
+}
+
+// TestClusterRemoveNode: if it fails, a removed node stays in the Raft
+// configuration (counting towards the quorum) or in /v1/cluster.
+func TestClusterRemoveNode(t *testing.T) {
+	nodes := startCluster(t, 3, nil)
+	leader := waitLeader(t, nodes)
+	victim := followers(nodes, leader)[0]
+	via := followers(nodes, leader)[1]
+	if err := via.node.RemoveNode(ctxT(t), victim.cfg.NodeID); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "membership shrinks", func() bool {
+		ci := via.node.Cluster()
+		_, known := via.node.fsm.member(victim.cfg.NodeID)
+		return len(ci.Nodes) == 2 && !known
+	})
+	if _, err := via.node.PutShard(ctxT(t), "x", shardA, AnyVersion); err != nil {
+		t.Fatalf("write with 2 of 2 voters: %v", err)
+	}
+}

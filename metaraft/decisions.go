@@ -114,12 +114,34 @@ func (n *Node) lookupOnce(ctx context.Context, gtrid string) (Decision, bool, er
 // readIndex makes a linearizable read point on the leader: every entry
 // committed before the call is in the leader's log (≤ LastIndex); once
 // leadership is confirmed and that index applied, local state is current.
+// The index returned is applied here, hence committed: a follower may wait
+// for it safely.
 func (n *Node) readIndex(ctx context.Context) (uint64, error) {
 	index := n.raft.LastIndex()
 	if err := n.raft.VerifyLeader().Error(); err != nil {
 		return 0, fmt.Errorf("%w: %v", ErrNotLeader, err)
 	}
-	return index, n.waitApplied(ctx, index)
+	// Entries up to index may still be uncommitted; if leadership is lost
+	// they may never commit, so stop waiting then (the caller retries).
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	for {
+		applied, ch := n.fsm.appliedCh()
+		if applied >= index {
+			return index, nil
+		}
+		select {
+		case <-ch:
+		case <-t.C:
+			if !n.IsLeader() {
+				return 0, ErrNotLeader
+			}
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		case <-n.stop:
+			return 0, ErrClosed
+		}
+	}
 }
 
 func (n *Node) handleLookup(w http.ResponseWriter, r *http.Request) {
