@@ -8,6 +8,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"math/big"
 	"sync"
 	"time"
@@ -34,6 +35,22 @@ func (c *credentials) CheckUsername(name string) (bool, error) {
 func (c *credentials) GetCredential(name string) (string, bool, error) {
 	p, ok := c.users[name]
 	return p, ok, nil
+}
+
+// serverTLS returns the TLS config clients may upgrade to: the configured
+// one, the configured certificate files, or a self-signed certificate.
+func serverTLS(cfg *Config) (*tls.Config, error) {
+	switch {
+	case cfg.TLS != nil:
+		return cfg.TLS, nil
+	case cfg.TLSCert != "" || cfg.TLSKey != "":
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+		if err != nil {
+			return nil, fmt.Errorf("proxy.tls_cert/tls_key: %w", err)
+		}
+		return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
+	}
+	return selfSignedTLS()
 }
 
 var (

@@ -10,12 +10,16 @@ import (
 )
 
 // Client-visible error codes the proxy makes itself. Backend errors pass
-// through with their own code and SQLSTATE.
+// through with their own code and SQLSTATE. Server-range codes on purpose:
+// libmariadb reports an ERR packet carrying a client-range code (2003, 2013)
+// as "Received malformed packet".
 const (
-	// errShardUnavailable is CR_CONN_HOST_ERROR: a backend could not be reached.
-	errShardUnavailable = 2003
-	// errShardLost is CR_SERVER_LOST: a backend connection broke mid-statement.
-	errShardLost = 2013
+	// errShardUnavailable is ER_CONNECT_TO_FOREIGN_DATA_SOURCE: a backend
+	// could not be reached.
+	errShardUnavailable = 1429
+	// errShardLost is ER_NET_READ_ERROR (SQLSTATE 08S01, communication link
+	// failure): a backend connection broke mid-statement.
+	errShardLost = 1158
 )
 
 // toMyError converts any error to the one *mysql.MyError the client sees. It
@@ -39,13 +43,13 @@ func newError(code uint16, format string, args ...any) *mysql.MyError {
 // unavailable says that shard could not be reached.
 func unavailable(shard string, err error) *mysql.MyError {
 	return &mysql.MyError{Code: errShardUnavailable, State: "HY000",
-		Message: fmt.Sprintf("shard %s is unavailable: %v", shard, err)}
+		Message: fmt.Sprintf("Unable to connect to shard %s: %v", shard, err)}
 }
 
 // lost says that the connection to shard broke during a statement.
 func lost(shard string, err error) *mysql.MyError {
-	return &mysql.MyError{Code: errShardLost, State: "HY000",
-		Message: fmt.Sprintf("lost connection to shard %s during query: %v", shard, err)}
+	return &mysql.MyError{Code: errShardLost, State: "08S01",
+		Message: fmt.Sprintf("Lost connection to shard %s during query: %v", shard, err)}
 }
 
 // isConnError reports whether err means the backend connection is unusable

@@ -287,8 +287,8 @@ func TestBackendRestart(t *testing.T) {
 		t.Fatal("query succeeded with the backend down")
 	}
 	var me *gomysql.MySQLError
-	if !errors.As(err, &me) || (me.Number != 2003 && me.Number != 2013) {
-		t.Fatalf("want error 2003/2013 naming the shard, got %v", err)
+	if !errors.As(err, &me) || (me.Number != 1429 && me.Number != 1158) {
+		t.Fatalf("want error 1429/1158 naming the shard, got %v", err)
 	}
 	if !strings.Contains(me.Message, "s0") {
 		t.Errorf("error does not name the shard: %s", me.Message)

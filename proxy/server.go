@@ -41,14 +41,28 @@ type Config struct {
 	MaxConnections int `yaml:"max_connections"`
 	// Pool configures the backend connection pools.
 	Pool PoolConfig `yaml:"pool"`
-	// TLS, when set, lets clients upgrade to TLS.
+	// TLSCert and TLSKey are PEM files of the certificate clients see when
+	// they upgrade to TLS. Without them a self-signed certificate is made at
+	// start (TLS still works; clients cannot verify it).
+	TLSCert string `yaml:"tls_cert"`
+	TLSKey  string `yaml:"tls_key"`
+	// RequireSecureTransport refuses clients that did not upgrade to TLS
+	// (error 3159), like MySQL's require_secure_transport.
+	RequireSecureTransport bool `yaml:"require_secure_transport"`
+	// IdleTimeout closes a client connection idle for this long (0: never).
+	IdleTimeout time.Duration `yaml:"idle_timeout"`
+	// HandshakeTimeout drops a client that does not finish the handshake in
+	// time (a connection that says nothing holds no slot for long).
+	HandshakeTimeout time.Duration `yaml:"handshake_timeout"`
+	// TLS overrides TLSCert/TLSKey (for embedding).
 	TLS *tls.Config `yaml:"-"`
 }
 
 // DefaultConfig returns a config with the defaults filled in.
 func DefaultConfig() Config {
 	return Config{Listen: "127.0.0.1:6033", ServerVersion: "8.0.11-shardline",
-		AuthMethod: mysql.AUTH_NATIVE_PASSWORD, MaxConnections: 4096, Pool: DefaultPoolConfig()}
+		AuthMethod: mysql.AUTH_NATIVE_PASSWORD, MaxConnections: 4096, Pool: DefaultPoolConfig(),
+		HandshakeTimeout: 10 * time.Second}
 }
 
 // Validate reports the first invalid field.
@@ -112,17 +126,13 @@ func NewServer(cfg Config, deps Deps) (*Server, error) {
 	if deps.Metrics == nil {
 		deps.Metrics = NewMetrics(nil)
 	}
-	tlsConf := cfg.TLS
-	if tlsConf == nil {
-		var err error
-		if tlsConf, err = selfSignedTLS(); err != nil {
-			return nil, err
-		}
-	}
-	pub, err := publicKeyPEM(tlsConf)
+	tlsConf, err := serverTLS(&cfg)
 	if err != nil {
 		return nil, err
 	}
+	// Without an RSA key, caching_sha2_password cannot receive a password
+	// over a plain connection; TLS and mysql_native_password still work.
+	pub, _ := publicKeyPEM(tlsConf)
 	s := &Server{cfg: cfg, deps: deps, log: deps.Logger, creds: newCredentials(cfg.Users), pools: newPools(cfg.Pool)}
 	s.mysql = server.NewServer(cfg.ServerVersion, mysql.DEFAULT_COLLATION_ID, cfg.AuthMethod, pub, tlsConf)
 	s.pools.update(deps.Map.ShardMap().Shards)
@@ -196,7 +206,9 @@ func (s *Server) handle(c net.Conn) {
 		refuse(c, newError(mysql.ER_CON_COUNT_ERROR, "Too many connections (max_connections=%d)", s.cfg.MaxConnections))
 		return
 	}
-	_ = c.SetDeadline(time.Now().Add(10 * time.Second)) // handshake timeout
+	if s.cfg.HandshakeTimeout > 0 {
+		_ = c.SetDeadline(time.Now().Add(s.cfg.HandshakeTimeout))
+	}
 	bc := newBufConn(c)
 	sess := newSession(s, bc)
 	conn, err := s.mysql.NewCustomizedConn(bc, s.creds, sess.handshakeHandler())
@@ -208,6 +220,12 @@ func (s *Server) handle(c net.Conn) {
 	}
 	_ = c.SetDeadline(time.Time{})
 	sess.attach(conn)
+	if s.cfg.RequireSecureTransport {
+		if _, ok := conn.Conn.Conn.(*tls.Conn); !ok {
+			sess.refuseInsecure()
+			return
+		}
+	}
 	s.sessions.Store(sess.id, sess)
 	defer s.sessions.Delete(sess.id)
 	sess.run()

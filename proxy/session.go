@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/go-mysql-org/go-mysql/mysql"
 	"github.com/go-mysql-org/go-mysql/server"
@@ -97,6 +98,20 @@ func (s *Session) close() {
 	s.closeOnce.Do(func() { _ = s.raw.Conn.Close() }) // not bufConn.Close: no flush from another goroutine
 }
 
+// refuseInsecure answers the first command of a client that did not upgrade
+// to TLS with error 3159 and closes the connection. (go-mysql has already
+// sent the handshake's OK; answering the first command keeps the packet
+// sequence valid for every driver.)
+func (s *Session) refuseInsecure() {
+	defer s.close()
+	s.conn.ResetSequence()
+	if _, err := s.conn.ReadPacket(); err != nil {
+		return
+	}
+	_ = s.writeError(newError(3159, "Connections using insecure transport are prohibited while --require_secure_transport=ON."))
+	_ = s.raw.Flush()
+}
+
 // status is the server status the client sees in OK and EOF packets.
 func (s *Session) status() uint16 {
 	var st uint16
@@ -116,8 +131,12 @@ func (s *Session) routerSession() router.Session {
 // run is the command loop.
 func (s *Session) run() {
 	defer s.cleanup()
+	idle := s.srv.cfg.IdleTimeout
 	for {
 		s.conn.ResetSequence()
+		if idle > 0 {
+			_ = s.raw.Conn.SetReadDeadline(time.Now().Add(idle))
+		}
 		data, err := s.conn.ReadPacket()
 		if err != nil {
 			if !errors.Is(err, io.EOF) && !s.srv.closing.Load() {

@@ -71,7 +71,7 @@ func startNode(cfg Config, log *slog.Logger) (n *node, err error) {
 		if coord, err = startCoordinator(cfg, meta, log, reg); err != nil {
 			return nil, err
 		}
-		deps.Txns = coordinator{coord}
+		deps.Txns = proxy.XATxns(coord)
 		n.onStop(coord.Close)
 	}
 
@@ -194,15 +194,6 @@ func runResolverOnLeader(ctx context.Context, meta *metaraft.Node, r *xa.Resolve
 		}
 	}
 }
-
-// coordinator adapts *xa.Coordinator to proxy.TxnCoordinator.
-type coordinator struct{ c *xa.Coordinator }
-
-func (c coordinator) Begin() proxy.DistributedTxn { return xaTxn{c.c.Begin()} }
-
-type xaTxn struct{ *xa.Txn }
-
-func (t xaTxn) Enlist(shard string, c proxy.BranchConn) error { return t.Txn.Enlist(shard, c) }
 
 // shardConns gives the resolver backend connections through the proxy's pools.
 type shardConns struct{ s *proxy.Server }

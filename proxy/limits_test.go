@@ -1,0 +1,112 @@
+package proxy_test
+
+import (
+	"bytes"
+	"crypto/tls"
+	"database/sql"
+	"io"
+	"net"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-mysql-org/go-mysql/client"
+	gomysql "github.com/go-sql-driver/mysql"
+
+	"github.com/shardline/shardline/proxy"
+)
+
+// TestTLSRequired: with require_secure_transport a TLS client works (go-sql-
+// driver and the mariadb CLI with --ssl) and a plain one gets error 3159.
+// If it fails, passwords and data could cross the network in clear text.
+func TestTLSRequired(t *testing.T) {
+	e := startEnv(t, 1, passThroughMap, func(c *proxy.Config) { c.RequireSecureTransport = true })
+	if err := gomysql.RegisterTLSConfig("shardline-test", &tls.Config{InsecureSkipVerify: true}); err != nil {
+		t.Fatal(err)
+	}
+	cfg := gomysql.NewConfig()
+	cfg.User, cfg.Passwd, cfg.Net, cfg.Addr, cfg.DBName = "app", "app", "tcp", e.addr, "app"
+	cfg.TLSConfig = "shardline-test"
+	c, _ := gomysql.NewConnector(cfg)
+	db := sql.OpenDB(c)
+	defer db.Close()
+	var cipher, v string
+	if err := db.QueryRow("SELECT 1").Scan(&v); err != nil {
+		t.Fatalf("TLS client: %v", err)
+	}
+	_ = cipher
+	plain := e.db(false)
+	mysqlErr(t, plain.Ping(), 3159, "")
+
+	cli, err := exec.LookPath("mariadb")
+	if err != nil {
+		t.Skip("no mariadb client")
+	}
+	host, port, _ := strings.Cut(e.addr, ":")
+	for _, tc := range []struct {
+		args []string
+		ok   bool
+	}{{[]string{"--ssl"}, true}, {[]string{"--skip-ssl"}, false}} {
+		args := append([]string{"-h" + host, "-P" + port, "-uapp", "-papp", "--protocol=tcp", "-B", "-N", "-e", "SELECT 42"}, tc.args...)
+		var out bytes.Buffer
+		cmd := exec.Command(cli, args...)
+		cmd.Stdout, cmd.Stderr = &out, &out
+		err := cmd.Run()
+		if tc.ok && (err != nil || strings.TrimSpace(out.String()) != "42") {
+			t.Errorf("mariadb %v: %v %q", tc.args, err, out.String())
+		}
+		if !tc.ok && (err == nil || !strings.Contains(out.String(), "3159")) {
+			t.Errorf("mariadb %v without TLS: want error 3159, got %v %q", tc.args, err, out.String())
+		}
+	}
+}
+
+// TestConnectionLimits covers max_connections (1040), the handshake timeout
+// and the idle timeout. If it fails, idle or silent clients can hold the
+// proxy's connection slots forever.
+func TestConnectionLimits(t *testing.T) {
+	e := startEnv(t, 1, passThroughMap, func(c *proxy.Config) {
+		c.MaxConnections = 2
+		c.HandshakeTimeout = 300 * time.Millisecond
+		c.IdleTimeout = 500 * time.Millisecond
+	})
+	// A client that connects and says nothing is dropped after the handshake timeout.
+	raw, err := net.Dial("tcp", e.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_ = raw.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.ReadAll(raw); err != nil {
+		t.Fatalf("silent client was not disconnected: %v", err)
+	}
+	t.Logf("silent client dropped after %v", time.Since(start).Round(time.Millisecond))
+	raw.Close()
+
+	a, err := client.Connect(e.addr, "app", "app", "app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := client.Connect(e.addr, "app", "app", "app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = client.Connect(e.addr, "app", "app", "app")
+	if err == nil || !strings.Contains(err.Error(), "1040") {
+		t.Fatalf("third connection with max_connections=2: want error 1040, got %v", err)
+	}
+	b.Close()
+	// An idle connection is closed by the proxy; a busy one is not.
+	for i := 0; i < 3; i++ {
+		time.Sleep(200 * time.Millisecond)
+		if _, err := a.Execute("SELECT 1"); err != nil {
+			t.Fatalf("busy connection closed: %v", err)
+		}
+	}
+	time.Sleep(time.Second)
+	if _, err := a.Execute("SELECT 1"); err == nil {
+		t.Fatal("idle connection still open after the idle timeout")
+	}
+}
