@@ -85,3 +85,20 @@ func BenchmarkPassThrough(b *testing.B) {
 	data := benchInputs(4, 10_000, 1000)
 	benchRun(b, &router.MergeSpec{Limit: -1}, data, 40_000)
 }
+
+// BenchmarkGroupByStreaming aggregates 100k rows (4 inputs × 25k, each
+// sorted by the key) into 1k groups with GROUP BY name ORDER BY name.
+func BenchmarkGroupByStreaming(b *testing.B) {
+	data := benchInputs(4, 25_000, 1000)
+	for _, rows := range data {
+		sort.SliceStable(rows, func(i, j int) bool {
+			return string(rows[i][1].AsString()) < string(rows[j][1].AsString())
+		})
+	}
+	spec := &router.MergeSpec{Limit: -1, GroupBy: []int{1}, OrderBy: []router.OrderColumn{{Column: 1}},
+		Aggregates: []router.Aggregate{
+			{Func: router.AggCount, Column: 3},
+			{Func: router.AggAvg, Column: 2, CountColumn: 3},
+		}}
+	benchRun(b, spec, data, 1000)
+}

@@ -16,14 +16,14 @@ type streamGroups struct {
 	p        *plan
 	src      source
 	aggs     []aggregator
+	sameKey  rowCmp // compares the GROUP BY columns
 	cur, out *group // the group being folded; the group last returned
-	curKey   []byte
-	key      []byte
 	done     bool
 }
 
 func newStreamGroups(p *plan, in *inputSet) *streamGroups {
-	g := &streamGroups{p: p, src: newKMerge(in, newRowCmp(p.spec.OrderBy, p.inCols))}
+	g := &streamGroups{p: p, src: newKMerge(in, newRowCmp(p.spec.OrderBy, p.inCols)),
+		sameKey: newRowCmp(p.spec.OrderBy, p.inCols)}
 	for _, a := range p.spec.Aggregates {
 		g.aggs = append(g.aggs, newAggregator(a, p))
 	}
@@ -45,12 +45,8 @@ func (g *streamGroups) next() ([]mysql.FieldValue, error) {
 		if err != nil {
 			return nil, err
 		}
-		g.key = g.key[:0]
-		for _, c := range g.p.spec.GroupBy {
-			g.key = g.p.inCols[c].appendKey(g.key, &row[c])
-		}
 		var res []mysql.FieldValue
-		if g.cur.filled && string(g.key) != string(g.curKey) {
+		if g.cur.filled && g.sameKey.compare(row, g.cur.row) != 0 {
 			if res, err = g.emit(); err != nil {
 				return nil, err
 			}
@@ -70,7 +66,6 @@ func (g *streamGroups) fold(row []mysql.FieldValue) error {
 	if !g.cur.filled {
 		copyRow(g.cur.row, row)
 		g.cur.filled = true
-		g.curKey, g.key = g.key, g.curKey
 	}
 	for i := range g.aggs {
 		if err := g.aggs[i].add(&g.cur.states[i], row); err != nil {
