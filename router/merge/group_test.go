@@ -297,3 +297,45 @@ func TestStreamingGroups(t *testing.T) {
 		})
 	}
 }
+
+// TestHavingConditions checks each HAVING operator and constant type on
+// merged values, compared by the column's type and collation, with NULL
+// never satisfying a comparison. If it fails, HAVING keeps or drops the
+// wrong groups.
+func TestHavingConditions(t *testing.T) {
+	f := []*mysql.Field{strF("name", 45), intF("n"), decF("s", 2)}
+	cases := []struct {
+		cond router.Condition
+		want []string
+	}{
+		{router.Condition{Column: 1, Op: "=", Value: int64(3)}, []string{"bob"}},
+		{router.Condition{Column: 1, Op: "<>", Value: 3}, []string{"NULL", "zed"}},
+		{router.Condition{Column: 1, Op: "!=", Value: uint64(3)}, []string{"NULL", "zed"}},
+		{router.Condition{Column: 1, Op: "<", Value: 2.5}, []string{"NULL", "zed"}},
+		{router.Condition{Column: 2, Op: "<=", Value: "10.5"}, []string{"zed"}},
+		{router.Condition{Column: 2, Op: ">=", Value: 10.75}, []string{"bob"}},
+		{router.Condition{Column: 0, Op: "=", Value: "BOB"}, []string{"bob"}},
+		{router.Condition{Column: 0, Op: ">", Value: "Émile"}, []string{"zed"}},
+		{router.Condition{Column: 2, Op: "=", Value: nil}, nil},
+		{router.Condition{Column: 0, Op: "<>", Value: "x"}, []string{"bob", "zed"}},
+	}
+	for _, c := range cases {
+		t.Run(c.cond.Op+" "+render(mustConst(t, c.cond.Value)), func(t *testing.T) {
+			spec := &router.MergeSpec{GroupBy: []int{0}, OutputColumns: 1, Limit: -1,
+				Having: []router.Condition{c.cond}, Aggregates: []router.Aggregate{
+					{Func: router.AggCount, Column: 1}, {Func: router.AggSum, Column: 2}}}
+			a := newSlice(f, row(N, I(1), N), row(S("bob"), I(2), S("5.25")), row(S("zed"), I(1), S("10.50")))
+			b := newSlice(f, row(S("BOB"), I(1), S("5.50")))
+			equalLines(t, mustRun(t, spec, a, b), c.want)
+		})
+	}
+}
+
+func mustConst(t *testing.T, v any) mysql.FieldValue {
+	t.Helper()
+	fv, err := constValue(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fv
+}
