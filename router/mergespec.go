@@ -25,6 +25,79 @@ type MergeSpec struct {
 	// planner pushes LIMIT offset+count down to the targets.
 	Offset int64
 	Limit  int64
+	// HiddenColumns is set (with OutputColumns 0) when the select list has a
+	// wildcard, so that the planner cannot know how many columns the client
+	// sees: the last HiddenColumns columns are hidden, and column indexes < 0
+	// count from the end of the row (-1 is the last column). Resolve turns
+	// such a spec into absolute indexes once the column count is known.
+	HiddenColumns int
+}
+
+// Resolve returns the spec with absolute column indexes for rows of n
+// columns (OutputColumns set, HiddenColumns 0). A spec without negative
+// indexes and without HiddenColumns is returned as is; otherwise a copy.
+func (s *MergeSpec) Resolve(n int) *MergeSpec {
+	if s == nil {
+		return nil
+	}
+	neg := s.HiddenColumns > 0
+	chk := func(i int) {
+		if i < 0 {
+			neg = true
+		}
+	}
+	for _, i := range s.GroupBy {
+		chk(i)
+	}
+	for _, a := range s.Aggregates {
+		chk(a.Column)
+		if a.Func == AggAvg {
+			chk(a.CountColumn)
+		}
+	}
+	for _, h := range s.Having {
+		chk(h.Column)
+	}
+	for _, o := range s.OrderBy {
+		chk(o.Column)
+	}
+	if !neg {
+		return s
+	}
+	abs := func(i int) int {
+		if i < 0 {
+			return n + i
+		}
+		return i
+	}
+	out := *s
+	if s.HiddenColumns > 0 {
+		out.OutputColumns = n - s.HiddenColumns
+		out.HiddenColumns = 0
+	}
+	out.GroupBy = make([]int, len(s.GroupBy))
+	for i, c := range s.GroupBy {
+		out.GroupBy[i] = abs(c)
+	}
+	out.Aggregates = make([]Aggregate, len(s.Aggregates))
+	for i, a := range s.Aggregates {
+		a.Column = abs(a.Column)
+		if a.Func == AggAvg {
+			a.CountColumn = abs(a.CountColumn)
+		}
+		out.Aggregates[i] = a
+	}
+	out.Having = make([]Condition, len(s.Having))
+	for i, h := range s.Having {
+		h.Column = abs(h.Column)
+		out.Having[i] = h
+	}
+	out.OrderBy = make([]OrderColumn, len(s.OrderBy))
+	for i, o := range s.OrderBy {
+		o.Column = abs(o.Column)
+		out.OrderBy[i] = o
+	}
+	return &out
 }
 
 // AggFunc is an aggregate function combined across targets.

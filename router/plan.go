@@ -38,6 +38,24 @@ type Plan struct {
 	Raw string
 	// Static is the proxy-made result of a KindStatic plan.
 	Static *StaticResult
+	// DDL reports a schema change (CREATE/ALTER/DROP/TRUNCATE ...). It
+	// commits implicitly on every backend, so it is never atomic across
+	// shards; Write is set too.
+	DDL bool
+	// RenameTable, when set, asks the proxy to show the logical table name
+	// instead of the physical one in the (single-target) result: every cell
+	// equal to RenameTable.Physical becomes RenameTable.Logical (the "Table"
+	// column of SHOW INDEX / SHOW CREATE TABLE), and a cell starting with
+	// "CREATE TABLE `Physical`" starts with "CREATE TABLE `Logical`" instead
+	// (SHOW CREATE TABLE). Names in the prefix are quoted as MySQL prints
+	// them (backquotes doubled).
+	RenameTable *TableRename
+}
+
+// TableRename is a physical -> logical table name rename of a result.
+type TableRename struct {
+	Physical string
+	Logical  string
 }
 
 // Target is one physical statement on one shard.
@@ -57,13 +75,22 @@ type Target struct {
 type SetVar struct {
 	// Name is lower-cased, without @@ and scope prefix ("autocommit",
 	// "names", "character_set_client", ...). For user variables it starts with '@'.
+	// Special names: "names" for SET NAMES x [COLLATE y] (Value is the quoted
+	// charset or DEFAULT, Collate the collation); "charset" for SET CHARACTER
+	// SET x / SET CHARSET x; "transaction_isolation" for SET [SESSION|GLOBAL]
+	// TRANSACTION ISOLATION LEVEL ... (Value like 'READ-COMMITTED'), and
+	// "transaction_read_only" for SET TRANSACTION READ ONLY|WRITE (Value 1|0);
+	// tx_isolation / tx_read_only are reported under these names too.
 	Name string
 	// Global is true for SET GLOBAL (the proxy rejects it).
 	Global bool
 	// Value is the value expression as SQL text (e.g. "1", "'utf8mb4'").
 	Value string
-	// Collate is set for SET NAMES x COLLATE y.
+	// Collate is set for SET NAMES x COLLATE y (the bare collation name).
 	Collate string
+	// OneShot is set for SET TRANSACTION ... without SESSION or GLOBAL: the
+	// setting applies to the next transaction only.
+	OneShot bool
 }
 
 // StaticResult is a small result set made by the proxy.

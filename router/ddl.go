@@ -1,0 +1,206 @@
+package router
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/shardline/shardline/sqlparse"
+)
+
+// planDDL: a DDL on a sharded table runs on every partition with physical
+// names; on a broadcast table on every shard; on an unsharded table on its
+// schema's default shard, unchanged.
+func (pc *pctx) planDDL() (*Plan, error) {
+	st := pc.st
+	for i := range pc.refs {
+		t := &pc.refs[i]
+		if t.cls == clsSystem {
+			return nil, unsupported("DDL on the system schema %s", t.schema)
+		}
+		if t.cls == clsSharded && st.ShardedUnsupported != "" {
+			return nil, unsupported("%s (%s)", st.ShardedUnsupported, t.String())
+		}
+		if t.cls == clsBroadcast && st.Rename {
+			return nil, unsupported("renaming broadcast table %s (change the shard map)", t.String())
+		}
+	}
+	if st.Kind == sqlparse.KindDropTable && len(st.DropTemplates) > 1 {
+		special := false
+		for i := range pc.refs {
+			if pc.refs[i].cls != clsUnsharded {
+				special = true
+			}
+		}
+		if special {
+			pl := &Plan{Kind: KindQuery, Write: true, DDL: true, Raw: st.SQL}
+			for i, tpl := range st.DropTemplates {
+				sub, err := pc.ddlOn(i, tpl, []int{i})
+				if err != nil {
+					return nil, err
+				}
+				pl.Targets = append(pl.Targets, sub.Targets...)
+			}
+			return pl, nil
+		}
+	}
+	main := st.MainTable
+	if main < 0 && len(pc.refs) == 1 {
+		main = 0
+	}
+	if main < 0 {
+		for i := range pc.refs {
+			if c := pc.refs[i].cls; c == clsSharded || c == clsBroadcast {
+				return nil, unsupported("this DDL statement on %s table %s", clsName(c), pc.refs[i].String())
+			}
+		}
+		return pc.planUnsharded()
+	}
+	all := make([]int, len(pc.refs))
+	for i := range all {
+		all[i] = i
+	}
+	return pc.ddlOn(main, st.Template, all)
+}
+
+// ddlOn plans a DDL statement about table ref main; refs lists the table
+// refs the template mentions.
+func (pc *pctx) ddlOn(main int, tpl *sqlparse.Template, refs []int) (*Plan, error) {
+	t := &pc.refs[main]
+	for _, i := range refs {
+		if i == main {
+			continue
+		}
+		o := &pc.refs[i]
+		switch {
+		case o.cls == clsBroadcast:
+		case t.cls == clsUnsharded && o.cls == clsUnsharded && o.shard == t.shard:
+		default:
+			return nil, unsupported("DDL on %s table %s that refers to %s table %s", clsName(t.cls), t.String(), clsName(o.cls), o.String())
+		}
+	}
+	pl := &Plan{Kind: KindQuery, Write: true, DDL: true, Raw: pc.st.SQL}
+	switch t.cls {
+	case clsUnsharded:
+		if len(refs) == len(pc.refs) {
+			return pc.passthrough(t.shard), nil
+		}
+		pl.Targets = []Target{pc.target(t.shard, tpl, &renderer{})}
+	case clsBroadcast:
+		for _, s := range pc.c.shards {
+			pl.Targets = append(pl.Targets, pc.target(s, tpl, &renderer{}))
+		}
+	case clsSharded:
+		for p := range t.rule.parts {
+			part := &t.rule.parts[p]
+			r := &renderer{assign: func(ref int) *cpart {
+				if ref == main {
+					return part
+				}
+				return nil
+			}}
+			pl.Targets = append(pl.Targets, pc.target(part.shard, tpl, r))
+		}
+	}
+	return pl, nil
+}
+
+// planDatabase: CREATE/DROP/ALTER DATABASE run on every shard, once per
+// physical database name of the logical schema on that shard (the logical
+// name, plus the partitions' own schema names).
+func (pc *pctx) planDatabase() (*Plan, error) {
+	st := pc.st
+	if isSystemSchema(st.DB) {
+		return nil, unsupported("DDL on the system schema %s", st.DB)
+	}
+	type pair struct{ shard, db string }
+	seen := map[pair]bool{}
+	var pairs []pair
+	add := func(shard, db string) {
+		p := pair{shard, db}
+		if !seen[p] {
+			seen[p] = true
+			pairs = append(pairs, p)
+		}
+	}
+	logical := st.DB
+	cs := pc.c.schema(st.DB)
+	if cs != nil {
+		logical = cs.name
+	}
+	for _, s := range pc.c.shards {
+		add(s, logical)
+	}
+	if cs != nil {
+		for _, name := range sortedKeys(cs.tables) {
+			for _, p := range cs.tables[name].parts {
+				add(p.shard, p.schema)
+			}
+		}
+	}
+	sort.Slice(pairs, func(i, j int) bool {
+		if pairs[i].shard != pairs[j].shard {
+			return pairs[i].shard < pairs[j].shard
+		}
+		return pairs[i].db < pairs[j].db
+	})
+	pl := &Plan{Kind: KindQuery, Write: true, DDL: true, Raw: st.SQL}
+	for _, p := range pairs {
+		pl.Targets = append(pl.Targets, pc.target(p.shard, st.DBTemplate, &renderer{database: p.db}))
+	}
+	return pl, nil
+}
+
+// planSet: SET statements are handled by the proxy from Plan.Sets.
+func (pc *pctx) planSet() (*Plan, error) {
+	if len(pc.st.Tables) > 0 {
+		return nil, unsupported("SET with a subquery on tables")
+	}
+	pl := &Plan{Kind: KindSet, Raw: pc.st.SQL}
+	for _, sv := range pc.st.Sets {
+		v := sv.ValueText
+		if pc.args != nil && len(sv.Value.ParamOrder()) > 0 {
+			v = bindText(sv.Value, pc.args)
+		}
+		pl.Sets = append(pl.Sets, SetVar{Name: sv.Name, Global: sv.Global, Value: v, Collate: sv.Collate, OneShot: sv.OneShot})
+	}
+	return pl, nil
+}
+
+// bindText writes a template with its '?' markers replaced by SQL literals
+// of the arguments.
+func bindText(t *sqlparse.Template, args []any) string {
+	var b strings.Builder
+	for i, part := range t.Parts {
+		params := t.Params[i]
+		k := 0
+		for j := 0; j < len(part); j++ {
+			if part[j] == '?' && k < len(params) && inCodeBefore(part, j) {
+				b.WriteString(sqlLiteral(args[params[k]]))
+				k++
+				continue
+			}
+			b.WriteByte(part[j])
+		}
+		if i < len(t.Holes) {
+			b.WriteString(t.Holes[i].Default)
+		}
+	}
+	return b.String()
+}
+
+// inCodeBefore reports whether position j of s is outside quotes.
+func inCodeBefore(s string, j int) bool {
+	var q byte
+	for i := 0; i < j; i++ {
+		c := s[i]
+		switch {
+		case q == 0 && (c == '\'' || c == '"' || c == '`'):
+			q = c
+		case q != 0 && c == '\\' && q != '`':
+			i++
+		case q != 0 && c == q:
+			q = 0
+		}
+	}
+	return q == 0
+}

@@ -1,0 +1,552 @@
+package router
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/go-mysql-org/go-mysql/mysql"
+
+	"github.com/shardline/shardline/sqlparse"
+)
+
+func (pc *pctx) shardedRefs() []int {
+	var out []int
+	for i := range pc.refs {
+		if pc.refs[i].cls == clsSharded {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// checkWrites rejects writes to system schemas and checks that a broadcast
+// table is written only together with other broadcast tables. It reports
+// whether a broadcast table is written.
+func (pc *pctx) checkWrites() (bool, error) {
+	if !pc.st.Write {
+		return false, nil
+	}
+	bw := false
+	for _, w := range pc.st.WriteTables {
+		switch pc.refs[w].cls {
+		case clsSystem:
+			return false, unsupported("writes to the system schema %s", pc.refs[w].schema)
+		case clsBroadcast:
+			bw = true
+		}
+	}
+	if !bw {
+		return false, nil
+	}
+	for i := range pc.refs {
+		if c := pc.refs[i].cls; c == clsSharded || c == clsUnsharded {
+			return false, unsupported("a write to a broadcast table that reads %s table %s (broadcast writes may only read broadcast tables)",
+				clsName(c), pc.refs[i].String())
+		}
+	}
+	return true, nil
+}
+
+func clsName(c tclass) string {
+	switch c {
+	case clsSharded:
+		return "sharded"
+	case clsBroadcast:
+		return "broadcast"
+	case clsSystem:
+		return "system"
+	}
+	return "unsharded"
+}
+
+// everyShard runs the statement on every shard of the map (broadcast writes).
+func (pc *pctx) everyShard(tpl *sqlparse.Template) *Plan {
+	pl := &Plan{Kind: KindQuery, Write: pc.st.Explain == "", DDL: pc.st.Kind.IsDDL(), Raw: pc.st.SQL}
+	for _, s := range pc.c.shards {
+		pl.Targets = append(pl.Targets, pc.target(s, tpl, &renderer{}))
+	}
+	if pc.st.Explain != "" && len(pl.Targets) > 1 {
+		pl.Merge = &MergeSpec{Limit: -1}
+	}
+	return pl
+}
+
+func (pc *pctx) planDML() (*Plan, error) {
+	if len(pc.refs) == 0 {
+		shard, err := pc.defaultShard()
+		if err != nil {
+			return nil, err
+		}
+		return pc.passthrough(shard), nil
+	}
+	bw, err := pc.checkWrites()
+	if err != nil {
+		return nil, err
+	}
+	if bw {
+		return pc.everyShard(pc.st.Template), nil
+	}
+	sharded := pc.shardedRefs()
+	if len(sharded) == 0 {
+		return pc.planUnsharded()
+	}
+	if pc.st.ShardedUnsupported != "" {
+		return nil, unsupported("%s", pc.st.ShardedUnsupported)
+	}
+	if pc.st.Kind == sqlparse.KindUpdate {
+		if err := pc.checkKeyUpdate(); err != nil {
+			return nil, err
+		}
+	}
+	return pc.planSharded(sharded)
+}
+
+// planUnsharded plans a statement without sharded tables: one shard, SQL
+// unchanged.
+func (pc *pctx) planUnsharded() (*Plan, error) {
+	shard, who := "", ""
+	for i := range pc.refs {
+		t := &pc.refs[i]
+		if t.cls != clsUnsharded {
+			continue
+		}
+		if shard == "" {
+			shard, who = t.shard, t.String()
+		} else if t.shard != shard {
+			return nil, unsupported("a statement across shards: %s is on shard %s and %s on shard %s", who, shard, t.String(), t.shard)
+		}
+	}
+	if shard == "" {
+		for i := range pc.refs {
+			if t := &pc.refs[i]; t.cls == clsBroadcast {
+				shard = t.shard // reads of broadcast tables: the schema's default shard
+				break
+			}
+		}
+	}
+	if shard == "" {
+		var err error
+		if shard, err = pc.defaultShard(); err != nil {
+			return nil, err
+		}
+	}
+	return pc.passthrough(shard), nil
+}
+
+func (pc *pctx) checkKeyUpdate() error {
+	for _, col := range pc.st.Assigned {
+		if col.Table >= 0 {
+			if r := pc.keyRef(col); r >= 0 {
+				return unsupported("an UPDATE of the shard key column %s of %s", col.Name, pc.refs[r].String())
+			}
+			continue
+		}
+		for _, r := range pc.st.Blocks[0].Tables {
+			t := &pc.refs[r]
+			if t.cls == clsSharded && t.rule.key == col.Name {
+				return unsupported("an UPDATE of the shard key column %s of %s", col.Name, t.String())
+			}
+		}
+	}
+	return nil
+}
+
+// planSharded routes a statement with sharded tables.
+//
+// Case A (may scatter): every sharded table is in the top block and they
+// all have the same partitioning and are joined on their shard keys (or
+// there is one); the top block's condition selects partition indexes and
+// each target runs the statement on partition i of every table. Unsharded
+// tables are allowed only when that is one partition on their shard.
+//
+// Case B (one target): every sharded table, wherever it is (subqueries,
+// derived tables, UNION), resolves by the condition of its own block to
+// exactly one partition, and all of them (and the unsharded tables) are on
+// one shard.
+func (pc *pctx) planSharded(sharded []int) (*Plan, error) {
+	reason := ""
+	if pc.st.TopBlock == 0 {
+		group, why := pc.colocated(sharded)
+		if group != nil {
+			return pc.planGroup(group)
+		}
+		reason = why
+	} else {
+		reason = "UNION over sharded tables that span several partitions"
+	}
+	pl, why := pc.planSingle(sharded)
+	if pl != nil {
+		return pl, nil
+	}
+	if reason == "" {
+		reason = why
+	}
+	return nil, unsupported("%s", reason)
+}
+
+// colocated returns the sharded refs when case A applies, else why not.
+func (pc *pctx) colocated(sharded []int) ([]int, string) {
+	for _, r := range sharded {
+		if pc.refs[r].ref.Block != 0 {
+			return nil, fmt.Sprintf("a subquery or derived table on sharded table %s that spans several partitions", pc.refs[r].String())
+		}
+	}
+	if len(sharded) == 1 {
+		return sharded, ""
+	}
+	first := pc.refs[sharded[0]].rule
+	for _, r := range sharded[1:] {
+		if !sameShape(first, pc.refs[r].rule) {
+			return nil, fmt.Sprintf("a join of sharded tables %s and %s with different partitioning", pc.refs[sharded[0]].String(), pc.refs[r].String())
+		}
+	}
+	// union-find over shard-key equalities
+	parent := map[int]int{}
+	for _, r := range sharded {
+		parent[r] = r
+	}
+	var find func(int) int
+	find = func(x int) int {
+		for parent[x] != x {
+			x = parent[x]
+		}
+		return x
+	}
+	for _, eq := range pc.st.Blocks[0].JoinEqs {
+		a, b := pc.keyRef(eq[0]), pc.keyRef(eq[1])
+		if a >= 0 && b >= 0 && a != b {
+			parent[find(a)] = find(b)
+		}
+	}
+	root := find(sharded[0])
+	for _, r := range sharded[1:] {
+		if find(r) != root {
+			return nil, fmt.Sprintf("a join of sharded tables %s and %s that is not on their shard keys", pc.refs[sharded[0]].String(), pc.refs[r].String())
+		}
+	}
+	return sharded, ""
+}
+
+func (pc *pctx) planGroup(group []int) (*Plan, error) {
+	inGroup := map[int]bool{}
+	for _, r := range group {
+		inGroup[r] = true
+	}
+	rule := pc.refs[group[0]].rule
+	set := pc.eval(pc.st.Blocks[0].Cond, func(col sqlparse.ColRef) *crule {
+		if r := pc.keyRef(col); r >= 0 && inGroup[r] {
+			return pc.refs[r].rule
+		}
+		return nil
+	})
+	parts := set.list(len(rule.parts))
+	if len(parts) == 0 {
+		// no partition can hold a matching row: run on the first one (the
+		// result is empty) rather than nowhere
+		parts = []int{0}
+	}
+	// tables outside the group
+	for i := range pc.refs {
+		t := &pc.refs[i]
+		if inGroup[i] || t.cls == clsBroadcast || t.cls == clsSystem {
+			continue
+		}
+		if t.cls == clsSharded {
+			// a sharded table outside the top block: only one target will do
+			if len(parts) != 1 {
+				return nil, unsupported("a subquery or derived table on sharded table %s that spans several partitions", t.String())
+			}
+			continue
+		}
+		if len(parts) != 1 || rule.parts[parts[0]].shard != t.shard {
+			return nil, unsupported("a join of sharded table %s (%s) with unsharded table %s on shard %s",
+				pc.refs[group[0]].String(), pc.partsText(rule, parts), t.String(), t.shard)
+		}
+	}
+	if len(parts) == 1 {
+		// subqueries on other sharded tables must sit on the same shard
+		pl, why := pc.singleWith(group, parts[0])
+		if pl == nil {
+			return nil, unsupported("%s", why)
+		}
+		return pl, nil
+	}
+	pl := &Plan{Kind: KindQuery, Write: pc.st.Write && pc.st.Explain == "", Raw: pc.st.SQL}
+	tpl := pc.st.Template
+	var limit string
+	if len(parts) > 1 {
+		switch pc.st.Kind {
+		case sqlparse.KindSelect:
+			if pc.st.Explain == "" {
+				if pc.st.ScatterErr != "" {
+					return nil, unsupported("%s", pc.st.ScatterErr)
+				}
+				if pc.st.Scatter == nil {
+					return nil, unsupported("this SELECT across shards")
+				}
+				ms, lim, err := pc.mergeSpec()
+				if err != nil {
+					return nil, err
+				}
+				pl.Merge, limit = ms, lim
+				tpl = pc.st.Scatter.Template
+			} else {
+				pl.Merge = &MergeSpec{Limit: -1}
+			}
+		case sqlparse.KindUpdate, sqlparse.KindDelete:
+			if pc.st.HasOrderOrLimit {
+				return nil, unsupported("UPDATE/DELETE with ORDER BY or LIMIT across shards (%s)", pc.partsText(rule, parts))
+			}
+			if pc.st.Explain != "" {
+				pl.Merge = &MergeSpec{Limit: -1}
+			}
+		case sqlparse.KindDo:
+			return nil, unsupported("DO across shards")
+		default:
+			return nil, unsupported("this statement across shards")
+		}
+	}
+	for _, p := range parts {
+		p := p
+		r := &renderer{limit: limit, assign: func(ref int) *cpart {
+			if inGroup[ref] {
+				return &pc.refs[ref].rule.parts[p]
+			}
+			return nil
+		}}
+		pl.Targets = append(pl.Targets, pc.target(rule.parts[p].shard, tpl, r))
+	}
+	return pl, nil
+}
+
+func (pc *pctx) partsText(r *crule, parts []int) string {
+	if len(parts) == 1 {
+		return "partition " + r.parts[parts[0]].table
+	}
+	return strconv.Itoa(len(parts)) + " partitions"
+}
+
+// singleWith is case A with one partition p when the other sharded tables
+// (in subqueries) resolve to p's shard too.
+func (pc *pctx) singleWith(group []int, p int) (*Plan, string) {
+	assign := map[int]*cpart{}
+	shard := pc.refs[group[0]].rule.parts[p].shard
+	for _, r := range group {
+		assign[r] = &pc.refs[r].rule.parts[p]
+	}
+	for i := range pc.refs {
+		t := &pc.refs[i]
+		if _, ok := assign[i]; ok || t.cls != clsSharded {
+			continue
+		}
+		part, why := pc.onePartition(i)
+		if part == nil {
+			return nil, why
+		}
+		if part.shard != shard {
+			return nil, fmt.Sprintf("sharded tables %s and %s on different shards", pc.refs[group[0]].String(), t.String())
+		}
+		assign[i] = part
+	}
+	return pc.singlePlan(shard, assign), ""
+}
+
+// onePartition resolves sharded ref i by the condition of its own block.
+func (pc *pctx) onePartition(i int) (*cpart, string) {
+	t := &pc.refs[i]
+	set := pc.eval(pc.st.Blocks[t.ref.Block].Cond, func(col sqlparse.ColRef) *crule {
+		if pc.keyRef(col) == i {
+			return t.rule
+		}
+		return nil
+	})
+	if set.all || len(set.idx) != 1 {
+		return nil, fmt.Sprintf("a subquery or derived table on sharded table %s that spans several partitions", t.String())
+	}
+	return &t.rule.parts[set.idx[0]], ""
+}
+
+// planSingle is case B.
+func (pc *pctx) planSingle(sharded []int) (*Plan, string) {
+	assign := map[int]*cpart{}
+	shard := ""
+	for _, i := range sharded {
+		part, why := pc.onePartition(i)
+		if part == nil {
+			return nil, why
+		}
+		if shard == "" {
+			shard = part.shard
+		} else if part.shard != shard {
+			return nil, fmt.Sprintf("sharded tables on different shards (%s is on %s)", pc.refs[i].String(), part.shard)
+		}
+		assign[i] = part
+	}
+	for i := range pc.refs {
+		if t := &pc.refs[i]; t.cls == clsUnsharded && t.shard != shard {
+			return nil, fmt.Sprintf("a join of sharded tables on shard %s with unsharded table %s on shard %s", shard, t.String(), t.shard)
+		}
+	}
+	return pc.singlePlan(shard, assign), ""
+}
+
+func (pc *pctx) singlePlan(shard string, assign map[int]*cpart) *Plan {
+	r := &renderer{assign: func(ref int) *cpart { return assign[ref] }}
+	return &Plan{Kind: KindQuery, Write: pc.st.Write && pc.st.Explain == "", Raw: pc.st.SQL,
+		Targets: []Target{pc.target(shard, pc.st.Template, r)}}
+}
+
+var aggMap = map[sqlparse.AggFunc]AggFunc{sqlparse.AggCount: AggCount, sqlparse.AggSum: AggSum,
+	sqlparse.AggMin: AggMin, sqlparse.AggMax: AggMax, sqlparse.AggAvg: AggAvg}
+
+// mergeSpec builds the merge of a scattered SELECT and the pushed-down
+// LIMIT text.
+func (pc *pctx) mergeSpec() (*MergeSpec, string, error) {
+	sc := pc.st.Scatter
+	ms := &MergeSpec{Limit: -1, Distinct: sc.Distinct}
+	if sc.Hidden > 0 {
+		if sc.Wildcard {
+			ms.HiddenColumns = sc.Hidden
+		} else {
+			ms.OutputColumns = sc.Fields
+		}
+	}
+	ms.GroupBy = sc.GroupBy
+	for _, a := range sc.Aggs {
+		ms.Aggregates = append(ms.Aggregates, Aggregate{Func: aggMap[a.Func], Column: a.Column, CountColumn: a.CountColumn, Name: a.Name})
+	}
+	for _, h := range sc.Having {
+		ms.Having = append(ms.Having, Condition{Column: h.Column, Op: h.Op, Value: pc.goValue(h.Value)})
+	}
+	for _, o := range sc.OrderBy {
+		ms.OrderBy = append(ms.OrderBy, OrderColumn{Column: o.Column, Desc: o.Desc})
+	}
+	limit := ""
+	if sc.Limit != nil {
+		cnt, err := pc.uintOf(sc.Limit)
+		if err != nil {
+			return nil, "", err
+		}
+		off, err := pc.uintOf(sc.Offset)
+		if err != nil {
+			return nil, "", err
+		}
+		if cnt > math.MaxInt64 {
+			ms.Limit = -1
+		} else {
+			ms.Limit = int64(cnt)
+		}
+		if off > math.MaxInt64 {
+			off = math.MaxInt64
+		}
+		ms.Offset = int64(off)
+		if sc.LimitHole {
+			limit = strconv.FormatUint(satAdd(off, cnt), 10)
+		}
+	}
+	return ms, limit, nil
+}
+
+// --- INSERT ------------------------------------------------------------------------
+
+func (pc *pctx) planInsert() (*Plan, error) {
+	ins := pc.st.Insert
+	if ins == nil || ins.Table < 0 {
+		return nil, unsupported("this INSERT")
+	}
+	t := &pc.refs[ins.Table]
+	if t.cls != clsSharded {
+		return pc.planDML()
+	}
+	rule := t.rule
+	verb := "INSERT"
+	if ins.Replace {
+		verb = "REPLACE"
+	}
+	if ins.Select {
+		return nil, unsupported("%s ... SELECT into sharded table %s", verb, t.String())
+	}
+	for i := range pc.refs {
+		if i == ins.Table {
+			continue
+		}
+		if c := pc.refs[i].cls; c == clsSharded || c == clsUnsharded {
+			return nil, unsupported("%s into sharded table %s with a subquery on %s table %s", verb, t.String(), clsName(c), pc.refs[i].String())
+		}
+	}
+	if ins.Columns == nil {
+		return nil, unsupported("%s into sharded table %s without a column list (the shard key %s must be named)", verb, t.String(), rule.rule.ShardKey)
+	}
+	keyIdx := -1
+	for i, c := range ins.Columns {
+		if c == rule.key {
+			keyIdx = i
+			break
+		}
+	}
+	if keyIdx < 0 {
+		if strings.EqualFold(rule.rule.AutoIncrement, rule.rule.ShardKey) {
+			return nil, unsupported("%s into %s without its shard key %s: global sequences for auto_increment shard keys are not available yet, give %s explicitly",
+				verb, t.String(), rule.rule.ShardKey, rule.rule.ShardKey)
+		}
+		return nil, unsupported("%s into sharded table %s without a value for its shard key %s", verb, t.String(), rule.rule.ShardKey)
+	}
+	for _, c := range ins.OnDupColumns {
+		if c == rule.key {
+			return nil, unsupported("ON DUPLICATE KEY UPDATE of the shard key %s of %s", rule.rule.ShardKey, t.String())
+		}
+	}
+	groups := map[int][]int{}
+	var order []int
+	for r, row := range ins.Rows {
+		if len(row) != len(ins.Columns) {
+			return nil, mysql.NewError(mysql.ER_WRONG_VALUE_COUNT_ON_ROW, fmt.Sprintf("Column count doesn't match value count at row %d", r+1))
+		}
+		v := row[keyIdx]
+		switch v.Kind {
+		case sqlparse.ValNull:
+			return nil, mysql.NewError(mysql.ER_BAD_NULL_ERROR, fmt.Sprintf("Column '%s' cannot be null (shard key of %s)", rule.rule.ShardKey, t.String()))
+		case sqlparse.ValExpr, sqlparse.ValHex:
+			return nil, unsupported("a shard key value that is not a literal or '?' in %s into %s (row %d)", verb, t.String(), r+1)
+		}
+		if v.Kind == sqlparse.ValParam && pc.args[v.P] == nil {
+			return nil, mysql.NewError(mysql.ER_BAD_NULL_ERROR, fmt.Sprintf("Column '%s' cannot be null (shard key of %s)", rule.rule.ShardKey, t.String()))
+		}
+		k, ok := pc.keyOf(v)
+		if !ok {
+			return nil, unsupported("the shard key value of row %d of %s into %s (type %T)", r+1, verb, t.String(), pc.goValue(v))
+		}
+		idx, ok := rule.index(k)
+		if !ok {
+			return nil, mysql.NewError(mysql.ER_NO_PARTITION_FOR_GIVEN_VALUE,
+				fmt.Sprintf("Table has no partition for value %s (shard key %s of %s, algorithm %s)", k, rule.rule.ShardKey, t.String(), rule.algo))
+		}
+		if _, seen := groups[idx]; !seen {
+			order = append(order, idx)
+		}
+		groups[idx] = append(groups[idx], r)
+	}
+	sort.Ints(order)
+	pl := &Plan{Kind: KindQuery, Write: pc.st.Explain == "", Raw: pc.st.SQL}
+	for _, p := range order {
+		p := p
+		r := &renderer{rows: groups[p], assign: func(ref int) *cpart {
+			if ref == ins.Table {
+				return &rule.parts[p]
+			}
+			return nil
+		}}
+		tpl := pc.st.Template
+		if len(order) > 1 {
+			tpl = ins.Split
+		}
+		pl.Targets = append(pl.Targets, pc.target(rule.parts[p].shard, tpl, r))
+	}
+	if pc.st.Explain != "" && len(pl.Targets) > 1 {
+		pl.Merge = &MergeSpec{Limit: -1}
+	}
+	return pl, nil
+}

@@ -1,0 +1,836 @@
+package router
+
+import (
+	"fmt"
+	"math"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/go-mysql-org/go-mysql/mysql"
+
+	"github.com/shardline/shardline/sqlparse"
+)
+
+// Session is what the planner needs of the client session.
+type Session struct {
+	DB    string // current database ("" when none)
+	InTxn bool   // a transaction is open
+}
+
+// planCacheSize bounds the plans cached per shard map.
+const planCacheSize = 10000
+
+// Planner turns statements into plans. It caches the analysis of every SQL
+// text (sqlparse) and, per shard map, the plans of text queries; it is safe
+// for concurrent use.
+//
+// Routing-plan inspection: a statement written as
+//
+//	EXPLAIN FORMAT=SHARDLINE <statement>
+//
+// (FORMAT='shardline' works too; the prefix is recognised textually, so any
+// statement may follow) is not run: it returns a KindStatic result with the
+// columns (shard, sql), one row per target, and a last row ("merge", ...)
+// describing the merge when there is one. For statements the proxy handles
+// itself (BEGIN, SET, USE, ...) the single row has an empty shard and the
+// kind of plan.
+type Planner struct {
+	parser *sqlparse.Parser
+	mu     sync.Mutex
+	cur    atomic.Pointer[compiled]
+}
+
+// NewPlanner returns a planner with empty caches.
+func NewPlanner() *Planner {
+	return &Planner{parser: sqlparse.NewParser(sqlparse.DefaultCacheSize)}
+}
+
+func (p *Planner) compiled(m *ShardMap) (*compiled, error) {
+	if c := p.cur.Load(); c != nil && c.m == m {
+		return c, nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if c := p.cur.Load(); c != nil && c.m == m {
+		return c, nil
+	}
+	c, err := compile(m)
+	if err != nil {
+		return nil, mysql.NewError(mysql.ER_UNKNOWN_ERROR, "invalid shard map: "+err.Error())
+	}
+	p.cur.Store(c)
+	return c, nil
+}
+
+var explainRE = regexp.MustCompile(`(?is)^\s*explain\s+format\s*=\s*['"]?shardline['"]?\s+(.*\S)\s*;?\s*$`)
+
+// Plan plans one statement. args are the bound values of a prepared
+// statement (nil for a text query). The returned plan may be shared with
+// other callers: it must not be modified.
+func (p *Planner) Plan(sql string, args []any, m *ShardMap, s Session) (*Plan, error) {
+	c, err := p.compiled(m)
+	if err != nil {
+		return nil, err
+	}
+	var key string
+	if args == nil {
+		key = s.DB + "\x00" + sql
+		if pl, ok := c.plans.Get(key); ok {
+			return pl, nil
+		}
+	}
+	var pl *Plan
+	if mm := explainRE.FindStringSubmatch(sql); mm != nil {
+		pl, err = p.explain(c, mm[1], args, s)
+	} else {
+		var st *sqlparse.Statement
+		st, err = p.parser.Parse(sql)
+		if err != nil {
+			return nil, err
+		}
+		pl, err = planStatement(c, st, args, s)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if args == nil && len(sql) <= sqlparse.MaxCachedSQL {
+		c.plans.Put(key, pl)
+	}
+	return pl, nil
+}
+
+// Prepared is a statement prepared by a client (COM_STMT_PREPARE): analysed
+// once, planned at every execution by its bound values.
+type Prepared struct {
+	SQL        string
+	ParamCount int
+	st         *sqlparse.Statement
+	p          *Planner
+}
+
+// Prepare analyses a statement for COM_STMT_PREPARE.
+func (p *Planner) Prepare(sql string, m *ShardMap, s Session) (*Prepared, error) {
+	if _, err := p.compiled(m); err != nil {
+		return nil, err
+	}
+	st, err := p.parser.Parse(sql)
+	if err != nil {
+		return nil, err
+	}
+	if st.Kind == sqlparse.KindUnsupported {
+		return nil, sqlparse.Unsupported(st.Unsupported)
+	}
+	return &Prepared{SQL: sql, ParamCount: st.ParamCount, st: st, p: p}, nil
+}
+
+// Plan plans one execution of the prepared statement with its bound values.
+func (pr *Prepared) Plan(args []any, m *ShardMap, s Session) (*Plan, error) {
+	c, err := pr.p.compiled(m)
+	if err != nil {
+		return nil, err
+	}
+	if args == nil {
+		args = []any{}
+	}
+	return planStatement(c, pr.st, args, s)
+}
+
+func (p *Planner) explain(c *compiled, inner string, args []any, s Session) (*Plan, error) {
+	st, err := p.parser.Parse(inner)
+	if err != nil {
+		return nil, err
+	}
+	pl, err := planStatement(c, st, args, s)
+	if err != nil {
+		return nil, err
+	}
+	res := &StaticResult{Columns: []string{"shard", "sql"}}
+	switch pl.Kind {
+	case KindQuery:
+		for _, t := range pl.Targets {
+			sql := t.SQL
+			if len(t.Args) > 0 {
+				sql += " -- args: " + fmt.Sprint(t.Args...)
+			}
+			res.Rows = append(res.Rows, []any{t.Shard, sql})
+		}
+		if pl.Merge != nil {
+			res.Rows = append(res.Rows, []any{"merge", describeMerge(pl.Merge)})
+		}
+	case KindStatic:
+		res.Rows = append(res.Rows, []any{"", "static result (answered by the proxy)"})
+	default:
+		res.Rows = append(res.Rows, []any{"", kindName(pl.Kind) + " (handled by the proxy)"})
+	}
+	return &Plan{Kind: KindStatic, Raw: inner, Static: res}, nil
+}
+
+func kindName(k Kind) string {
+	switch k {
+	case KindBegin:
+		return "BEGIN"
+	case KindCommit:
+		return "COMMIT"
+	case KindRollback:
+		return "ROLLBACK"
+	case KindSavepoint:
+		return "SAVEPOINT"
+	case KindSet:
+		return "SET"
+	case KindUse:
+		return "USE"
+	}
+	return "statement"
+}
+
+func describeMerge(m *MergeSpec) string {
+	var parts []string
+	if m.OutputColumns > 0 {
+		parts = append(parts, fmt.Sprintf("output columns %d", m.OutputColumns))
+	}
+	if m.HiddenColumns > 0 {
+		parts = append(parts, fmt.Sprintf("hidden trailing columns %d", m.HiddenColumns))
+	}
+	if len(m.GroupBy) > 0 {
+		parts = append(parts, fmt.Sprintf("group by %v", m.GroupBy))
+	}
+	names := map[AggFunc]string{AggCount: "count", AggSum: "sum", AggMin: "min", AggMax: "max", AggAvg: "avg"}
+	for _, a := range m.Aggregates {
+		s := fmt.Sprintf("%s(col %d)", names[a.Func], a.Column)
+		if a.Func == AggAvg {
+			s = fmt.Sprintf("avg(sum col %d / count col %d)", a.Column, a.CountColumn)
+		}
+		parts = append(parts, s)
+	}
+	for _, h := range m.Having {
+		parts = append(parts, fmt.Sprintf("having col %d %s %v", h.Column, h.Op, h.Value))
+	}
+	if m.Distinct {
+		parts = append(parts, "distinct")
+	}
+	for _, o := range m.OrderBy {
+		d := "asc"
+		if o.Desc {
+			d = "desc"
+		}
+		parts = append(parts, fmt.Sprintf("order by col %d %s", o.Column, d))
+	}
+	if m.Offset > 0 {
+		parts = append(parts, fmt.Sprintf("offset %d", m.Offset))
+	}
+	if m.Limit >= 0 {
+		parts = append(parts, fmt.Sprintf("limit %d", m.Limit))
+	}
+	if len(parts) == 0 {
+		return "concatenate"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// --- errors -------------------------------------------------------------------
+
+func unsupported(format string, a ...any) error {
+	return sqlparse.Unsupported(fmt.Sprintf(format, a...))
+}
+
+func errBadDB(db string) error {
+	return mysql.NewError(mysql.ER_BAD_DB_ERROR, fmt.Sprintf("Unknown database '%s'", db))
+}
+
+func errNoDB() error {
+	return mysql.NewError(mysql.ER_NO_DB_ERROR, "No database selected")
+}
+
+// --- table resolution ------------------------------------------------------
+
+type tclass uint8
+
+const (
+	clsUnsharded tclass = iota
+	clsBroadcast
+	clsSharded
+	clsSystem
+)
+
+type tref struct {
+	ref    *sqlparse.TableRef
+	schema string // logical schema (as in the map when known)
+	cls    tclass
+	cs     *cschema
+	rule   *crule
+	shard  string // default shard (unsharded)
+}
+
+func (t *tref) String() string { return t.schema + "." + t.ref.Name }
+
+func isSystemSchema(s string) bool {
+	switch strings.ToLower(s) {
+	case "information_schema", "mysql", "performance_schema", "sys":
+		return true
+	}
+	return false
+}
+
+// pctx is the state of planning one statement.
+type pctx struct {
+	c    *compiled
+	st   *sqlparse.Statement
+	args []any
+	sess Session
+	refs []tref
+}
+
+func planStatement(c *compiled, st *sqlparse.Statement, args []any, s Session) (*Plan, error) {
+	if args != nil && len(args) != st.ParamCount {
+		return nil, mysql.NewError(mysql.ER_WRONG_ARGUMENTS,
+			fmt.Sprintf("Incorrect arguments to mysqld_stmt_execute (%d parameters, %d values)", st.ParamCount, len(args)))
+	}
+	if args == nil && st.ParamCount > 0 {
+		return nil, sqlparse.ParseError(fmt.Errorf("'?' parameter markers are only valid in prepared statements"))
+	}
+	pc := &pctx{c: c, st: st, args: args, sess: s}
+	switch st.Kind {
+	case sqlparse.KindUnsupported:
+		return nil, sqlparse.Unsupported(st.Unsupported)
+	case sqlparse.KindBegin:
+		return &Plan{Kind: KindBegin, Raw: st.SQL}, nil
+	case sqlparse.KindCommit:
+		return &Plan{Kind: KindCommit, Raw: st.SQL}, nil
+	case sqlparse.KindRollback:
+		return &Plan{Kind: KindRollback, Raw: st.SQL}, nil
+	case sqlparse.KindSavepoint:
+		return &Plan{Kind: KindSavepoint, Raw: st.SQL}, nil
+	case sqlparse.KindUse:
+		if c.schema(st.DB) == nil && !isSystemSchema(st.DB) {
+			return nil, errBadDB(st.DB)
+		}
+		return &Plan{Kind: KindUse, DB: st.DB, Raw: st.SQL}, nil
+	case sqlparse.KindSet:
+		return pc.planSet()
+	case sqlparse.KindCreateDatabase, sqlparse.KindDropDatabase, sqlparse.KindAlterDatabase:
+		return pc.planDatabase()
+	}
+	if err := pc.resolve(); err != nil {
+		return nil, err
+	}
+	switch st.Kind {
+	case sqlparse.KindShow:
+		return pc.planShow()
+	case sqlparse.KindInsert:
+		return pc.planInsert()
+	case sqlparse.KindSelect, sqlparse.KindUnion, sqlparse.KindUpdate, sqlparse.KindDelete, sqlparse.KindDo:
+		return pc.planDML()
+	}
+	if st.Kind.IsDDL() {
+		return pc.planDDL()
+	}
+	return nil, unsupported("this statement")
+}
+
+func (pc *pctx) resolve() error {
+	pc.refs = make([]tref, len(pc.st.Tables))
+	for i := range pc.st.Tables {
+		r := &pc.st.Tables[i]
+		t := tref{ref: r, schema: r.Schema}
+		if t.schema == "" {
+			t.schema = pc.sess.DB
+		}
+		switch {
+		case t.schema == "":
+			return errNoDB()
+		case isSystemSchema(t.schema):
+			t.cls = clsSystem
+		default:
+			cs := pc.c.schema(t.schema)
+			if cs == nil {
+				return errBadDB(t.schema)
+			}
+			t.cs, t.schema = cs, cs.name
+			t.shard = cs.def.DefaultShard
+			if rule := cs.rule(r.Name); rule != nil {
+				t.rule = rule
+				if rule.broadcast {
+					t.cls = clsBroadcast
+				} else {
+					t.cls = clsSharded
+				}
+			}
+		}
+		pc.refs[i] = t
+	}
+	return nil
+}
+
+// defaultShard is where statements without tables go.
+func (pc *pctx) defaultShard() (string, error) {
+	if cs := pc.c.schema(pc.sess.DB); cs != nil {
+		return cs.def.DefaultShard, nil
+	}
+	if len(pc.c.schemaNames) > 0 {
+		return pc.c.m.Schemas[pc.c.schemaNames[0]].DefaultShard, nil
+	}
+	if len(pc.c.shards) > 0 {
+		return pc.c.shards[0], nil
+	}
+	return "", unsupported("statements without any shard in the shard map")
+}
+
+// passthrough is the fast path: the client's SQL unchanged on one shard.
+func (pc *pctx) passthrough(shard string) *Plan {
+	w := pc.st.Write || pc.st.Kind.IsDDL()
+	if pc.st.Explain != "" {
+		w = false
+	}
+	return &Plan{Kind: KindQuery, Write: w, DDL: pc.st.Kind.IsDDL(), Raw: pc.st.SQL,
+		Targets: []Target{{Shard: shard, SQL: pc.st.SQL, Args: pc.args, PassArgs: true}}}
+}
+
+// --- rendering ---------------------------------------------------------------
+
+type renderer struct {
+	pc       *pctx
+	assign   func(ref int) *cpart
+	limit    string
+	rows     []int // INSERT rows of this target (HoleRows)
+	database string
+}
+
+func (pc *pctx) defaultName(ref int) string {
+	t := &pc.refs[ref]
+	if t.cls == clsSystem && t.ref.Schema == "" {
+		return sqlparse.QuoteName(t.ref.Name)
+	}
+	return sqlparse.QuoteName(t.schema) + "." + sqlparse.QuoteName(t.ref.Name)
+}
+
+func (r *renderer) render(t *sqlparse.Template, b *strings.Builder, params *[]int) {
+	for i, part := range t.Parts {
+		b.WriteString(part)
+		*params = append(*params, t.Params[i]...)
+		if i >= len(t.Holes) {
+			break
+		}
+		h := t.Holes[i]
+		switch h.Kind {
+		case sqlparse.HoleTable:
+			if p := r.assign(h.Ref); p != nil {
+				b.WriteString(p.qualified)
+			} else {
+				b.WriteString(r.pc.defaultName(h.Ref))
+			}
+		case sqlparse.HoleQualifier:
+			if p := r.assign(h.Ref); p != nil {
+				if h.Schema {
+					b.WriteString(p.qualified)
+				} else {
+					b.WriteString(p.quotedTable)
+				}
+			} else {
+				b.WriteString(h.Default)
+			}
+		case sqlparse.HoleLimit:
+			b.WriteString(r.limit)
+		case sqlparse.HoleRows:
+			ins := r.pc.st.Insert
+			for j, row := range r.rows {
+				if j > 0 {
+					b.WriteString("),(")
+				}
+				r.render(ins.RowTemplates[row], b, params)
+			}
+		case sqlparse.HoleDatabase:
+			b.WriteString(sqlparse.QuoteName(r.database))
+		}
+	}
+}
+
+// target renders a template for one shard.
+func (pc *pctx) target(shard string, t *sqlparse.Template, r *renderer) Target {
+	r.pc = pc
+	if r.assign == nil {
+		r.assign = func(int) *cpart { return nil }
+	}
+	var b strings.Builder
+	b.Grow(len(pc.st.SQL) + len(pc.st.Explain) + 32)
+	b.WriteString(pc.st.Explain)
+	params := make([]int, 0, pc.st.ParamCount)
+	r.render(t, &b, &params)
+	tg := Target{Shard: shard, SQL: b.String()}
+	if pc.args != nil {
+		ident := len(params) == len(pc.args)
+		for i, p := range params {
+			if p != i {
+				ident = false
+				break
+			}
+		}
+		if ident {
+			tg.Args, tg.PassArgs = pc.args, true
+		} else if len(params) > 0 {
+			tg.Args = make([]any, len(params))
+			for i, p := range params {
+				tg.Args[i] = pc.args[p]
+			}
+		}
+	} else {
+		tg.PassArgs = true
+	}
+	return tg
+}
+
+// --- values ---------------------------------------------------------------------
+
+// keyOf turns a literal or a bound parameter into a shard-key value.
+func (pc *pctx) keyOf(v sqlparse.Value) (keyVal, bool) {
+	switch v.Kind {
+	case sqlparse.ValInt:
+		return keyVal{kind: kInt, i: v.I}, true
+	case sqlparse.ValUint:
+		return keyVal{kind: kUint, u: v.U}, true
+	case sqlparse.ValFloat:
+		return normFloat(v.F), true
+	case sqlparse.ValDecimal:
+		return normNumberText(v.S)
+	case sqlparse.ValString:
+		return normString(v.S), true
+	case sqlparse.ValParam:
+		if pc.args == nil || v.P >= len(pc.args) {
+			return keyVal{}, false
+		}
+		return normKey(pc.args[v.P])
+	}
+	return keyVal{}, false
+}
+
+// goValue turns a literal or parameter into a Go value for a merge condition.
+func (pc *pctx) goValue(v sqlparse.Value) any {
+	switch v.Kind {
+	case sqlparse.ValInt:
+		return v.I
+	case sqlparse.ValUint:
+		return v.U
+	case sqlparse.ValFloat:
+		return v.F
+	case sqlparse.ValDecimal:
+		f, _ := strconv.ParseFloat(v.S, 64)
+		return f
+	case sqlparse.ValString:
+		return v.S
+	case sqlparse.ValParam:
+		if pc.args == nil || v.P >= len(pc.args) {
+			return nil
+		}
+		switch x := pc.args[v.P].(type) {
+		case []byte:
+			return string(x)
+		case int:
+			return int64(x)
+		case int32:
+			return int64(x)
+		case float32:
+			return float64(x)
+		case time.Time:
+			k, _ := normKey(x)
+			return k.s
+		case bool:
+			if x {
+				return int64(1)
+			}
+			return int64(0)
+		default:
+			return x
+		}
+	}
+	return nil
+}
+
+// uintOf returns a LIMIT/OFFSET value.
+func (pc *pctx) uintOf(v *sqlparse.Value) (uint64, error) {
+	if v == nil {
+		return 0, nil
+	}
+	switch v.Kind {
+	case sqlparse.ValInt:
+		if v.I >= 0 {
+			return uint64(v.I), nil
+		}
+	case sqlparse.ValUint:
+		return v.U, nil
+	case sqlparse.ValParam:
+		if k, ok := normKey(pc.args[v.P]); ok {
+			switch {
+			case k.kind == kInt && k.i >= 0:
+				return uint64(k.i), nil
+			case k.kind == kUint:
+				return k.u, nil
+			}
+		}
+	}
+	return 0, mysql.NewError(mysql.ER_WRONG_ARGUMENTS, "Incorrect arguments to LIMIT")
+}
+
+// --- partition sets ---------------------------------------------------------------
+
+// pset is a set of partition indexes; all == true means every partition.
+type pset struct {
+	all bool
+	idx []int // sorted, unique
+}
+
+var allParts = pset{all: true}
+
+func (a pset) and(b pset) pset {
+	if a.all {
+		return b
+	}
+	if b.all {
+		return a
+	}
+	var out []int
+	i, j := 0, 0
+	for i < len(a.idx) && j < len(b.idx) {
+		switch {
+		case a.idx[i] == b.idx[j]:
+			out = append(out, a.idx[i])
+			i++
+			j++
+		case a.idx[i] < b.idx[j]:
+			i++
+		default:
+			j++
+		}
+	}
+	return pset{idx: out}
+}
+
+func (a pset) or(b pset) pset {
+	if a.all || b.all {
+		return allParts
+	}
+	m := map[int]bool{}
+	for _, i := range a.idx {
+		m[i] = true
+	}
+	for _, i := range b.idx {
+		m[i] = true
+	}
+	return setOf(m)
+}
+
+func setOf(m map[int]bool) pset {
+	out := make([]int, 0, len(m))
+	for i := range m {
+		out = append(out, i)
+	}
+	sort.Ints(out)
+	return pset{idx: out}
+}
+
+func (a pset) list(n int) []int {
+	if !a.all {
+		return a.idx
+	}
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i
+	}
+	return out
+}
+
+// index returns the partition holding a key.
+func (r *crule) index(k keyVal) (int, bool) {
+	n := len(r.parts)
+	switch r.algo {
+	case AlgoHash:
+		id, ok := keyspaceID(k)
+		if !ok {
+			return 0, false
+		}
+		return sort.Search(n, func(i int) bool { return r.starts[i] > id }) - 1, true
+	case AlgoMod:
+		return modIndex(k, n)
+	case AlgoRange:
+		for i := 0; i < n; i++ {
+			if !r.hasUpper[i] {
+				return i, true
+			}
+			c, ok := cmpKey(k, r.uppers[i])
+			if !ok {
+				return 0, false
+			}
+			if c < 0 {
+				return i, true
+			}
+		}
+	}
+	return 0, false
+}
+
+// partsFor evaluates one atom on the shard key of r.
+func (pc *pctx) partsFor(r *crule, c *sqlparse.Cond) pset {
+	switch c.Cmp {
+	case sqlparse.CmpEq, sqlparse.CmpIn:
+		m := map[int]bool{}
+		for _, v := range c.Vals {
+			k, ok := pc.keyOf(v)
+			if !ok {
+				return allParts
+			}
+			i, ok := r.index(k)
+			if !ok {
+				return allParts
+			}
+			m[i] = true
+		}
+		return setOf(m)
+	}
+	if r.algo != AlgoRange {
+		return allParts
+	}
+	n := len(r.parts)
+	lo, hi := 0, n-1
+	bound := func(v sqlparse.Value, low bool) bool {
+		k, ok := pc.keyOf(v)
+		if !ok {
+			return false
+		}
+		i, ok := r.index(k)
+		if !ok {
+			if c, ok := cmpKey(k, r.uppers[0]); !ok || c < 0 {
+				return false
+			}
+			i = n - 1 // beyond the last bound
+		}
+		if low {
+			lo = max(lo, i)
+		} else {
+			hi = min(hi, i)
+		}
+		return true
+	}
+	ok := true
+	switch c.Cmp {
+	case sqlparse.CmpLt, sqlparse.CmpLe:
+		ok = bound(c.Vals[0], false)
+	case sqlparse.CmpGt, sqlparse.CmpGe:
+		ok = bound(c.Vals[0], true)
+	case sqlparse.CmpBetween:
+		ok = bound(c.Vals[0], true) && bound(c.Vals[1], false)
+	}
+	if !ok {
+		return allParts
+	}
+	var out []int
+	for i := lo; i <= hi; i++ {
+		out = append(out, i)
+	}
+	return pset{idx: out}
+}
+
+// eval evaluates a routing condition; ruleOf returns the rule whose shard
+// key a column is (nil for any other column).
+func (pc *pctx) eval(c *sqlparse.Cond, ruleOf func(sqlparse.ColRef) *crule) pset {
+	if c == nil {
+		return allParts
+	}
+	switch c.Op {
+	case sqlparse.CondAnd:
+		out := allParts
+		for _, k := range c.Kids {
+			out = out.and(pc.eval(k, ruleOf))
+		}
+		return out
+	case sqlparse.CondOr:
+		out := pset{}
+		for _, k := range c.Kids {
+			out = out.or(pc.eval(k, ruleOf))
+			if out.all {
+				return out
+			}
+		}
+		return out
+	case sqlparse.CondAtom:
+		if r := ruleOf(c.Col); r != nil {
+			return pc.partsFor(r, c)
+		}
+	}
+	return allParts
+}
+
+// keyRef returns the sharded table ref whose shard key col is, or -1.
+func (pc *pctx) keyRef(col sqlparse.ColRef) int {
+	if col.Table >= 0 {
+		t := &pc.refs[col.Table]
+		if t.cls == clsSharded && t.rule.key == col.Name {
+			return col.Table
+		}
+		return -1
+	}
+	if col.Table == -1 && col.Block >= 0 && col.Block < len(pc.st.Blocks) {
+		found := -1
+		for _, r := range pc.st.Blocks[col.Block].Tables {
+			t := &pc.refs[r]
+			if t.cls == clsSharded && t.rule.key == col.Name {
+				if found >= 0 {
+					return -1 // ambiguous
+				}
+				found = r
+			}
+		}
+		return found
+	}
+	return -1
+}
+
+func sameShape(a, b *crule) bool {
+	if a.algo != b.algo || len(a.parts) != len(b.parts) {
+		return false
+	}
+	for i := range a.parts {
+		if a.parts[i].shard != b.parts[i].shard {
+			return false
+		}
+		switch a.algo {
+		case AlgoHash:
+			if a.starts[i] != b.starts[i] {
+				return false
+			}
+		case AlgoRange:
+			if a.hasUpper[i] != b.hasUpper[i] {
+				return false
+			}
+			if a.hasUpper[i] {
+				if c, ok := cmpKey(a.uppers[i], b.uppers[i]); !ok || c != 0 {
+					return false
+				}
+			}
+		}
+	}
+	return true
+}
+
+func max(a, b int) int {
+	if a > b {
+		return a
+	}
+	return b
+}
+
+func min(a, b int) int {
+	if a < b {
+		return a
+	}
+	return b
+}
+
+func satAdd(a, b uint64) uint64 {
+	if a > math.MaxUint64-b {
+		return math.MaxUint64
+	}
+	return a + b
+}

@@ -1,0 +1,116 @@
+// Package sqlparse is Shardline's only user of the TiDB SQL parser. It parses
+// one statement, classifies it, extracts its table references and the
+// predicates that can route it (column = literal, IN lists, ranges, with
+// literals or '?' markers), and restores it as SQL text with holes where
+// table names are, so that the router can write physical names without
+// parsing again. The result, a *Statement, is plain data: no AST node is kept
+// after analysis (the parser is pooled and reuses its memory), and a
+// Statement is immutable and shared through a bounded LRU cache keyed by SQL
+// text.
+//
+// Restored SQL uses RestoreStringSingleQuotes | RestoreKeyWordUppercase |
+// RestoreNameBackQuotes | RestoreStringEscapeBackslash |
+// RestoreStringWithoutDefaultCharset: strings are written '...' with
+// backslashes doubled (the default sql_mode, without NO_BACKSLASH_ESCAPES or
+// ANSI_QUOTES, is assumed), names `...`, and the implicit utf8mb4 introducer
+// that the parser attaches to every string is left out. '?' markers restore
+// as '?'.
+package sqlparse
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/go-mysql-org/go-mysql/mysql"
+	"github.com/pingcap/tidb/pkg/parser"
+	"github.com/pingcap/tidb/pkg/parser/format"
+	_ "github.com/pingcap/tidb/pkg/parser/test_driver" // value expressions
+)
+
+// RestoreFlags are the flags used to restore SQL text for the backends.
+const RestoreFlags = format.RestoreStringSingleQuotes | format.RestoreKeyWordUppercase |
+	format.RestoreNameBackQuotes | format.RestoreStringEscapeBackslash |
+	format.RestoreStringWithoutDefaultCharset
+
+// DefaultCacheSize is the number of analysed statements a Parser keeps.
+const DefaultCacheSize = 10000
+
+// MaxCachedSQL is the longest SQL text that is cached (bulk INSERTs are
+// analysed every time rather than filling the cache).
+const MaxCachedSQL = 16 << 10
+
+var parserPool = sync.Pool{New: func() any { return parser.New() }}
+
+// Parser analyses statements and caches the results by SQL text. It is safe
+// for concurrent use.
+type Parser struct {
+	cache *LRU[*Statement]
+}
+
+// NewParser returns a Parser whose cache holds about size statements.
+func NewParser(size int) *Parser {
+	if size <= 0 {
+		size = DefaultCacheSize
+	}
+	return &Parser{cache: NewLRU[*Statement](size)}
+}
+
+// Parse returns the analysis of sql, from the cache when possible.
+func (p *Parser) Parse(sql string) (*Statement, error) {
+	if st, ok := p.cache.Get(sql); ok {
+		return st, nil
+	}
+	st, err := Analyze(sql)
+	if err != nil {
+		return nil, err
+	}
+	if len(sql) <= MaxCachedSQL {
+		p.cache.Put(sql, st)
+	}
+	return st, nil
+}
+
+// CacheLen returns the number of cached statements.
+func (p *Parser) CacheLen() int { return p.cache.Len() }
+
+// Analyze parses and analyses one statement without the cache. Errors are
+// *mysql.MyError: ER_PARSE_ERROR (1064) for syntax errors,
+// ER_NOT_SUPPORTED_YET (1235) for several statements in one text.
+func Analyze(sql string) (st *Statement, err error) {
+	ps := parserPool.Get().(*parser.Parser)
+	stmts, _, perr := ps.Parse(sql, "", "")
+	if perr != nil {
+		parserPool.Put(ps)
+		return nil, ParseError(perr)
+	}
+	if len(stmts) == 0 {
+		parserPool.Put(ps)
+		return nil, mysql.NewError(mysql.ER_EMPTY_QUERY, "Query was empty")
+	}
+	if len(stmts) > 1 {
+		parserPool.Put(ps)
+		return nil, Unsupported("multiple statements in one query")
+	}
+	defer func() {
+		// The AST is dropped before the parser goes back to the pool.
+		parserPool.Put(ps)
+		if r := recover(); r != nil {
+			st = nil
+			err = Unsupported(fmt.Sprintf("statement (analysis failed: %v)", r))
+		}
+	}()
+	return analyze(sql, stmts[0])
+}
+
+// ParseError turns a parser error into ER_PARSE_ERROR.
+func ParseError(err error) error {
+	msg := err.Error()
+	msg = strings.TrimPrefix(msg, "[parser:1064]")
+	return mysql.NewError(mysql.ER_PARSE_ERROR, "You have an error in your SQL syntax; "+strings.TrimSpace(msg))
+}
+
+// Unsupported returns ER_NOT_SUPPORTED_YET naming the construct.
+func Unsupported(construct string) error {
+	return mysql.NewError(mysql.ER_NOT_SUPPORTED_YET, "Shardline does not support "+construct)
+}
