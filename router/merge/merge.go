@@ -25,9 +25,8 @@
 // Collations: utf8mb4/utf8mb3 general_ci and unicode_ci (and their nopad
 // variants) and latin1_swedish_ci use MariaDB 10.11's own weight tables
 // and match its order and equality exactly for the BMP; _bin and binary
-// compare bytes; unicode_520_ci is treated as unicode_ci and
-// utf8mb4_0900_ai_ci (MySQL 8) is approximated with the CLDR root
-// collation (see collation.go). A column's collation is taken from
+// compare bytes; unicode_520_ci and utf8mb4_0900_ai_ci (MySQL 8) are
+// approximated with the CLDR root collation (see collation.go). A column's collation is taken from
 // Options.Collations, else from BINARY_FLAG (byte order), else from
 // Field.Charset, which servers fill with the collation of
 // character_set_results, not the column's own.
