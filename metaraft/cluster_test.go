@@ -152,7 +152,7 @@ func TestClusterLeaderFailoverAndRestart(t *testing.T) {
 	newLeader := waitLeader(t, rest)
 	t.Logf("new leader %s after %v", newLeader.cfg.NodeID, time.Since(start))
 	writer := followers(rest, newLeader)[0]
-	v2, err := writer.node.PutTable(ctxT(t), "oms", "items", ruleAB, v)
+	v2, err := writer.node.PutTable(ctxT(t), "oms", "items", ruleItems, v)
 	if err != nil {
 		t.Fatalf("write after failover: %v", err)
 	}

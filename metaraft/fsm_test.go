@@ -38,6 +38,8 @@ var (
 	shardA = &router.Shard{Addr: "127.0.0.1:13306", User: "root"}
 	ruleAB = &router.TableRule{ShardKey: "user_id", Algorithm: router.AlgoMod, Partitions: []router.Partition{
 		{Shard: "a", Table: "order_01"}, {Shard: "b", Table: "order_02"}}}
+	ruleItems = &router.TableRule{ShardKey: "id", Algorithm: router.AlgoHash, Partitions: []router.Partition{
+		{Shard: "a", Table: "item_01"}, {Shard: "b", Table: "item_02"}}}
 	baseMap = []command{
 		{cmdPutShard, putShardCmd{Name: "a", Shard: shardA}},
 		{cmdPutShard, putShardCmd{Name: "b", Shard: shardA}},
@@ -56,7 +58,7 @@ func TestFSMShardMapCommands(t *testing.T) {
 		wantErr error
 		check   func(*router.ShardMap) bool
 	}{
-		{"put table bumps version", command{cmdPutTable, putTableCmd{Schema: "oms", Table: "items", Rule: ruleAB}}, nil,
+		{"put table bumps version", command{cmdPutTable, putTableCmd{Schema: "oms", Table: "items", Rule: ruleItems}}, nil,
 			func(m *router.ShardMap) bool { return m.Version == 5 && m.Schemas["oms"].Tables["items"] != nil }},
 		{"if-match current version", command{cmdPutShard, putShardCmd{mapPrecondition{u64(4)}, "c", shardA}}, nil,
 			func(m *router.ShardMap) bool { return m.Shards["c"] != nil }},
