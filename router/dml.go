@@ -240,6 +240,21 @@ func (pc *pctx) planGroup(group []int) (*Plan, error) {
 		if r := pc.keyRef(col); r >= 0 && inGroup[r] {
 			return pc.refs[r].rule
 		}
+		if col.Table == -1 && col.Block == 0 {
+			// an unqualified name that is the shard key of several tables of
+			// the group (JOIN ... USING (key)): all of them hold the value
+			var found *crule
+			for _, r := range pc.st.Blocks[0].Tables {
+				t := &pc.refs[r]
+				if t.cls == clsSharded && t.rule.key == col.Name {
+					if !inGroup[r] {
+						return nil
+					}
+					found = t.rule
+				}
+			}
+			return found
+		}
 		return nil
 	})
 	parts := set.list(len(rule.parts))

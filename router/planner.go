@@ -706,6 +706,11 @@ func (pc *pctx) partsFor(r *crule, c *sqlparse.Cond) pset {
 			}
 			i = n - 1 // beyond the last bound
 		}
+		if !low && c.Cmp == sqlparse.CmpLt && i > 0 && r.hasUpper[i-1] {
+			if cv, ok := cmpKey(k, r.uppers[i-1]); ok && cv == 0 {
+				i-- // k < lower bound of partition i: nothing of it matches
+			}
+		}
 		if low {
 			lo = max(lo, i)
 		} else {

@@ -1072,6 +1072,18 @@ func (a *analyzer) split(s string) (*Template, error) {
 	}
 	t.Parts = append(t.Parts, cur.String())
 	t.Params = append(t.Params, params)
+	// A NUL byte left in the text can only be inside a string literal
+	// (identifiers cannot hold one): write it as the escape \0.
+	for i, p := range t.Parts {
+		if strings.IndexByte(p, 0) >= 0 {
+			t.Parts[i] = strings.ReplaceAll(p, "\x00", `\0`)
+		}
+	}
+	for i := range t.Holes {
+		if strings.IndexByte(t.Holes[i].Default, 0) >= 0 {
+			t.Holes[i].Default = strings.ReplaceAll(t.Holes[i].Default, "\x00", `\0`)
+		}
+	}
 	return t, nil
 }
 

@@ -82,6 +82,9 @@ func Analyze(sql string) (st *Statement, err error) {
 	stmts, _, perr := ps.Parse(sql, "", "")
 	if perr != nil {
 		parserPool.Put(ps)
+		if hasWordsPrefix(sql, "xa") {
+			return nil, Unsupported("XA statements from clients (Shardline runs XA itself)")
+		}
 		return nil, ParseError(perr)
 	}
 	if len(stmts) == 0 {

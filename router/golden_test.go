@@ -1,0 +1,198 @@
+package router
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/go-mysql-org/go-mysql/mysql"
+)
+
+var update = flag.Bool("update", false, "rewrite the expected plans in testdata/*.json")
+
+// goldenMap is the shard map of the golden tests.
+func goldenMap() *ShardMap {
+	two := []Partition{{Shard: "t3306", Table: "order_01"}, {Shard: "t3307", Table: "order_02"}}
+	return &ShardMap{
+		Version: 7,
+		Shards: map[string]*Shard{
+			"t3306": {Addr: "127.0.0.1:13306", User: "root"},
+			"t3307": {Addr: "127.0.0.1:13307", User: "root"},
+		},
+		Schemas: map[string]*Schema{
+			"oms": {DefaultShard: "t3306", Tables: map[string]*TableRule{
+				"orders": {ShardKey: "user_id", Algorithm: AlgoMod, Partitions: two},
+				"items": {ShardKey: "user_id", Algorithm: AlgoMod, Partitions: []Partition{
+					{Shard: "t3306", Table: "item_01"}, {Shard: "t3307", Table: "item_02"}}},
+				"payments": {ShardKey: "user_id", Algorithm: AlgoMod, Partitions: []Partition{
+					{Shard: "t3307", Table: "pay_01"}, {Shard: "t3306", Table: "pay_02"}}},
+				"users": {Type: TypeBroadcast},
+				"events": {ShardKey: "device", Algorithm: AlgoHash, Partitions: []Partition{
+					{Shard: "t3306", Schema: "oms_a", Table: "ev_0"}, {Shard: "t3307", Schema: "oms_b", Table: "ev_1"},
+					{Shard: "t3306", Schema: "oms_a", Table: "ev_2"}, {Shard: "t3307", Schema: "oms_b", Table: "ev_3"}}},
+				"logs": {ShardKey: "day", Algorithm: AlgoRange, Partitions: []Partition{
+					{Shard: "t3306", Table: "logs_1", Upper: 100}, {Shard: "t3307", Table: "logs_2", Upper: 200},
+					{Shard: "t3307", Table: "logs_3"}}},
+				"tickets": {ShardKey: "id", Algorithm: AlgoMod, AutoIncrement: "id", Partitions: []Partition{
+					{Shard: "t3306", Table: "ticket_0"}, {Shard: "t3307", Table: "ticket_1"}}},
+			}},
+			"crm": {DefaultShard: "t3307"},
+		},
+	}
+}
+
+type goldenTarget struct {
+	Shard    string `json:"shard"`
+	SQL      string `json:"sql"`
+	Args     []any  `json:"args,omitempty"`
+	PassArgs bool   `json:"pass_args,omitempty"`
+}
+
+type goldenPlan struct {
+	Kind    string         `json:"kind"`
+	Write   bool           `json:"write,omitempty"`
+	DDL     bool           `json:"ddl,omitempty"`
+	Targets []goldenTarget `json:"targets,omitempty"`
+	Merge   *MergeSpec     `json:"merge,omitempty"`
+	Sets    []SetVar       `json:"sets,omitempty"`
+	DB      string         `json:"db,omitempty"`
+	Static  *StaticResult  `json:"static,omitempty"`
+	Rename  *TableRename   `json:"rename_table,omitempty"`
+}
+
+type goldenCase struct {
+	Comment string      `json:"comment,omitempty"`
+	SQL     string      `json:"sql"`
+	DB      *string     `json:"db,omitempty"` // default "oms"
+	Args    []any       `json:"args,omitempty"`
+	Plan    *goldenPlan `json:"plan,omitempty"`
+	Error   string      `json:"error,omitempty"`
+}
+
+var kindNames = map[Kind]string{KindQuery: "query", KindBegin: "begin", KindCommit: "commit", KindRollback: "rollback",
+	KindSavepoint: "savepoint", KindSet: "set", KindUse: "use", KindStatic: "static"}
+
+func toGolden(p *Plan) *goldenPlan {
+	g := &goldenPlan{Kind: kindNames[p.Kind], Write: p.Write, DDL: p.DDL, Merge: p.Merge, Sets: p.Sets, DB: p.DB,
+		Static: p.Static, Rename: p.RenameTable}
+	for _, t := range p.Targets {
+		g.Targets = append(g.Targets, goldenTarget{Shard: t.Shard, SQL: t.SQL, Args: t.Args, PassArgs: t.PassArgs})
+	}
+	return g
+}
+
+func errText(err error) string {
+	var me *mysql.MyError
+	if errors.As(err, &me) {
+		return fmt.Sprintf("%d %s: %s", me.Code, me.State, me.Message)
+	}
+	return "other: " + err.Error()
+}
+
+func marshal(v any) string {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+	return b.String()
+}
+
+// TestGolden plans every statement of testdata/*.json and compares the
+// plan (targets with physical SQL, merge spec) or the error with the file.
+// go test ./router -run TestGolden -update rewrites the expectations.
+func TestGolden(t *testing.T) {
+	files, _ := filepath.Glob("testdata/*.json")
+	if len(files) == 0 {
+		t.Fatal("no golden files")
+	}
+	m := goldenMap()
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var cases []goldenCase
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.UseNumber()
+		if err := dec.Decode(&cases); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		p := NewPlanner()
+		for i := range cases {
+			c := &cases[i]
+			db := "oms"
+			if c.DB != nil {
+				db = *c.DB
+			}
+			var args []any
+			if c.Args != nil {
+				args = make([]any, len(c.Args))
+				for j, a := range c.Args {
+					if n, ok := a.(json.Number); ok {
+						if iv, err := n.Int64(); err == nil {
+							a = iv
+						} else if fv, err := n.Float64(); err == nil {
+							a = fv
+						}
+					}
+					args[j] = a
+				}
+			}
+			pl, err := p.Plan(c.SQL, args, m, Session{DB: db})
+			var got goldenCase
+			got = *c
+			got.Plan, got.Error = nil, ""
+			if err != nil {
+				got.Error = errText(err)
+			} else {
+				got.Plan = toGolden(pl)
+			}
+			if *update {
+				cases[i] = got
+				continue
+			}
+			want := marshal(goldenCase{Plan: c.Plan, Error: c.Error})
+			have := marshal(goldenCase{Plan: got.Plan, Error: got.Error})
+			// numbers in the file decode as json.Number: compare as JSON text
+			var wv, hv any
+			_ = json.Unmarshal([]byte(want), &wv)
+			_ = json.Unmarshal([]byte(have), &hv)
+			if marshal(wv) != marshal(hv) {
+				t.Errorf("%s: %s\n--- want\n%s--- got\n%s", f, c.SQL, want, have)
+			}
+		}
+		if *update {
+			if err := os.WriteFile(f, []byte(marshal(cases)), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+func TestGoldenFilesCoverConstructs(t *testing.T) {
+	// every golden file must have at least one case and no case without an
+	// expectation (a forgotten -update)
+	files, _ := filepath.Glob("testdata/*.json")
+	for _, f := range files {
+		data, _ := os.ReadFile(f)
+		var cases []goldenCase
+		if err := json.Unmarshal(data, &cases); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range cases {
+			if c.Plan == nil && c.Error == "" {
+				t.Errorf("%s: %q has no expectation (run with -update)", f, c.SQL)
+			}
+			if strings.TrimSpace(c.SQL) == "" {
+				t.Errorf("%s: empty sql", f)
+			}
+		}
+	}
+}
