@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/shardline/shardline/admin"
 	"github.com/shardline/shardline/metaraft"
 	"github.com/shardline/shardline/router"
 )
@@ -190,5 +191,34 @@ func TestTransactionsAndSequences(t *testing.T) {
 	}
 	if code, _ := call(t, "POST", m.url+"/v1/sequences/s", token, `{"at_least": "x"}`); code != 400 {
 		t.Fatalf("bad sequence body: %d, want 400", code)
+	}
+}
+
+// TestListenAndServeShutdown: if it fails, the server cannot be started on
+// its configured address or Shutdown leaves it serving (the binary would
+// hang on exit or keep the port).
+func TestListenAndServeShutdown(t *testing.T) {
+	m := startMember(t, "n1", nil, nil)
+	addr := freeAddr(t)
+	cfg := admin.DefaultConfig()
+	cfg.Addr, cfg.Token = addr, token
+	srv := admin.New(cfg, m.node, nil)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	waitFor(t, "listening", func() bool {
+		resp, err := http.Get("http://" + addr + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err == nil && resp.StatusCode == 200
+	})
+	if err := srv.Shutdown(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-errc; err != nil {
+		t.Fatalf("ListenAndServe after Shutdown: %v", err)
+	}
+	if _, err := http.Get("http://" + addr + "/healthz"); err == nil {
+		t.Fatal("still serving after Shutdown")
 	}
 }
