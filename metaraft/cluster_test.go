@@ -288,3 +288,25 @@ func TestClusterRemoveNode(t *testing.T) {
 		t.Fatalf("write with 2 of 2 voters: %v", err)
 	}
 }
+
+// TestLoadInitialShardMap: if it fails, restarting a node with a config
+// file's shard map overwrites changes made since through the admin API.
+func TestLoadInitialShardMap(t *testing.T) {
+	nodes := startCluster(t, 1, nil)
+	n := nodes[0].node
+	cfgMap := &router.ShardMap{Shards: map[string]*router.Shard{"a": shardA}, Schemas: map[string]*router.Schema{"oms": {DefaultShard: "a"}}}
+	if loaded, err := n.LoadInitialShardMap(ctxT(t), cfgMap); err != nil || !loaded {
+		t.Fatalf("first load: %v %v", loaded, err)
+	}
+	if _, err := n.PutShard(ctxT(t), "b", shardA, AnyVersion); err != nil {
+		t.Fatal(err)
+	}
+	nodes[0].stop()
+	restarted := startNode(t, nodes[0].cfg)
+	if loaded, err := restarted.node.LoadInitialShardMap(ctxT(t), cfgMap); err != nil || loaded {
+		t.Fatalf("load after restart: %v %v, want a no-op", loaded, err)
+	}
+	if m := restarted.node.ShardMap(); m.Shards["b"] == nil || m.Version != 2 {
+		t.Fatalf("map after restart + load: %+v", m)
+	}
+}

@@ -2,6 +2,7 @@ package metaraft
 
 import (
 	"context"
+	"errors"
 
 	"github.com/shardline/shardline/router"
 )
@@ -60,4 +61,18 @@ func (n *Node) mapWrite(ctx context.Context, cmd command) (uint64, error) {
 		return 0, err
 	}
 	return res.Version, nil
+}
+
+// LoadInitialShardMap loads m (e.g. a config file's map) only while the
+// cluster's map is still the initial empty one (version 0), and reports
+// whether it did. Safe to call on every start of every node: once the map
+// has changed, through this call or the admin API, it is a no-op. Do not
+// decide by looking at ShardMap() right after Open: entries after the last
+// snapshot are applied only once the node hears from a leader.
+func (n *Node) LoadInitialShardMap(ctx context.Context, m *router.ShardMap) (loaded bool, err error) {
+	_, err = n.SetShardMap(ctx, m, 0)
+	if errors.Is(err, ErrVersionConflict) {
+		return false, nil
+	}
+	return err == nil, err
 }
