@@ -22,39 +22,11 @@ func (f *fsm) applyMapCommand(typ cmdType, body []byte) applyResult {
 // from cur, without publishing it. It is deterministic; the leader runs it
 // before Apply (fail fast) and the FSM runs it again when applying.
 func planMapChange(cur *router.ShardMap, typ cmdType, body []byte) (*router.ShardMap, error) {
-	next := cloneMap(cur)
-	var pre mapPrecondition
-	var err error
-	switch typ {
-	case cmdPutShard:
-		c := decode[putShardCmd](body)
-		pre, err = c.mapPrecondition, putShard(next, c)
-	case cmdDeleteShard:
-		c := decode[deleteShardCmd](body)
-		pre, err = c.mapPrecondition, deleteShard(next, c.Name)
-	case cmdPutSchema:
-		c := decode[putSchemaCmd](body)
-		pre, err = c.mapPrecondition, putSchema(next, c)
-	case cmdPutTable:
-		c := decode[putTableCmd](body)
-		pre, err = c.mapPrecondition, putTable(next, c)
-	case cmdDeleteTable:
-		c := decode[deleteTableCmd](body)
-		pre, err = c.mapPrecondition, deleteTable(next, c)
-	case cmdSetShardMap:
-		c := decode[setShardMapCmd](body)
-		pre = c.mapPrecondition
-		if c.Map == nil {
-			err = fmt.Errorf("%w: map: required", ErrInvalid)
-		} else {
-			next = cloneMap(c.Map)
-		}
-	default:
-		panic(fmt.Sprintf("metaraft: %d is not a map command", typ))
-	}
+	pre, change := decodeMapCommand(typ, body)
 	if pre.IfVersion != nil && *pre.IfVersion != cur.Version {
 		return nil, fmt.Errorf("%w: If-Match %d, current version %d", ErrVersionConflict, *pre.IfVersion, cur.Version)
 	}
+	next, err := change(cloneMap(cur))
 	if err != nil {
 		return nil, err
 	}
@@ -63,6 +35,45 @@ func planMapChange(cur *router.ShardMap, typ cmdType, body []byte) (*router.Shar
 	}
 	next.Version = cur.Version + 1
 	return next, nil
+}
+
+// mapChange edits a cloned map (or returns another one) or refuses.
+type mapChange func(*router.ShardMap) (*router.ShardMap, error)
+
+// edit adapts an in-place edit to a mapChange.
+func edit(f func(*router.ShardMap) error) mapChange {
+	return func(m *router.ShardMap) (*router.ShardMap, error) { return m, f(m) }
+}
+
+// decodeMapCommand decodes a shard-map command into its precondition and
+// its change; it panics on undecodable input, like Apply.
+func decodeMapCommand(typ cmdType, body []byte) (mapPrecondition, mapChange) {
+	switch typ {
+	case cmdPutShard:
+		c := decode[putShardCmd](body)
+		return c.mapPrecondition, edit(func(m *router.ShardMap) error { return putShard(m, c) })
+	case cmdDeleteShard:
+		c := decode[deleteShardCmd](body)
+		return c.mapPrecondition, edit(func(m *router.ShardMap) error { return deleteShard(m, c.Name) })
+	case cmdPutSchema:
+		c := decode[putSchemaCmd](body)
+		return c.mapPrecondition, edit(func(m *router.ShardMap) error { return putSchema(m, c) })
+	case cmdPutTable:
+		c := decode[putTableCmd](body)
+		return c.mapPrecondition, edit(func(m *router.ShardMap) error { return putTable(m, c) })
+	case cmdDeleteTable:
+		c := decode[deleteTableCmd](body)
+		return c.mapPrecondition, edit(func(m *router.ShardMap) error { return deleteTable(m, c) })
+	case cmdSetShardMap:
+		c := decode[setShardMapCmd](body)
+		return c.mapPrecondition, func(*router.ShardMap) (*router.ShardMap, error) {
+			if c.Map == nil {
+				return nil, fmt.Errorf("%w: map: required", ErrInvalid)
+			}
+			return cloneMap(c.Map), nil
+		}
+	}
+	panic(fmt.Sprintf("metaraft: %d is not a map command", typ))
 }
 
 // cloneMap copies the map's containers so that it can be changed without

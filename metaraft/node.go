@@ -70,45 +70,30 @@ func Open(cfg Config) (*Node, error) {
 	return n, nil
 }
 
-// startRaft creates the stores, the transport and the raft instance.
+// startRaft creates the stores, the transport and the raft instance, and
+// bootstraps when asked to and there is no state yet.
 func (n *Node) startRaft() (hasState bool, err error) {
-	cfg := n.cfg
-	store, err := raftboltdb.New(raftboltdb.Options{Path: filepath.Join(cfg.DataDir, "raft.db")})
-	if err != nil {
-		return false, fmt.Errorf("metaraft: open raft.db: %w", err)
-	}
-	cleanup := []func(){func() { _ = store.Close() }}
-	defer func() {
-		if err != nil {
-			for _, f := range cleanup {
-				f()
-			}
-		}
-	}()
 	hlog := newHclog(n.log, "raft")
-	snaps, err := raft.NewFileSnapshotStoreWithLogger(cfg.DataDir, 2, hlog)
-	if err != nil {
-		return false, fmt.Errorf("metaraft: snapshot store: %w", err)
-	}
-	addr, err := net.ResolveTCPAddr("tcp", cfg.RaftAddr)
+	store, snaps, err := openStores(n.cfg.DataDir, hlog)
 	if err != nil {
 		return false, err
 	}
-	tcp, err := raft.NewTCPTransportWithLogger(cfg.RaftAddr, addr, 3, 10*time.Second, hlog)
+	tcp, trans, err := n.openTransport(hlog)
 	if err != nil {
-		return false, fmt.Errorf("metaraft: raft transport: %w", err)
+		_ = store.Close()
+		return false, err
 	}
-	cleanup = append(cleanup, func() { _ = tcp.Close() })
-	var trans raft.Transport = tcp
-	if cfg.WrapTransport != nil {
-		trans = cfg.WrapTransport(tcp)
-	}
+	defer func() {
+		if err != nil {
+			_ = tcp.Close()
+			_ = store.Close()
+		}
+	}()
 	logs, err := raft.NewLogCache(1024, store)
 	if err != nil {
 		return false, err
 	}
-	hasState, err = raft.HasExistingState(logs, store, snaps)
-	if err != nil {
+	if hasState, err = raft.HasExistingState(logs, store, snaps); err != nil {
 		return false, fmt.Errorf("metaraft: read raft state: %w", err)
 	}
 	n.startAt, _ = store.LastIndex()
@@ -117,16 +102,55 @@ func (n *Node) startRaft() (hasState bool, err error) {
 		return false, fmt.Errorf("metaraft: start raft: %w", err)
 	}
 	n.raft, n.store, n.trans = r, store, trans
-	if !hasState && cfg.Bootstrap {
-		conf := raft.Configuration{Servers: []raft.Server{{
-			Suffrage: raft.Voter, ID: raft.ServerID(cfg.NodeID), Address: trans.LocalAddr(),
-		}}}
-		if err := r.BootstrapCluster(conf).Error(); err != nil && !errors.Is(err, raft.ErrCantBootstrap) {
+	if !hasState && n.cfg.Bootstrap {
+		if err = n.bootstrap(); err != nil {
 			_ = r.Shutdown().Error()
-			return false, fmt.Errorf("metaraft: bootstrap: %w", err)
+			return false, err
 		}
 	}
 	return hasState, nil
+}
+
+// openStores opens raft.db (BoltDB, fsync on: log + stable store) and the
+// snapshot store in dir.
+func openStores(dir string, hlog hclog.Logger) (*raftboltdb.BoltStore, raft.SnapshotStore, error) {
+	store, err := raftboltdb.New(raftboltdb.Options{Path: filepath.Join(dir, "raft.db")})
+	if err != nil {
+		return nil, nil, fmt.Errorf("metaraft: open raft.db: %w", err)
+	}
+	snaps, err := raft.NewFileSnapshotStoreWithLogger(dir, 2, hlog)
+	if err != nil {
+		_ = store.Close()
+		return nil, nil, fmt.Errorf("metaraft: snapshot store: %w", err)
+	}
+	return store, snaps, nil
+}
+
+// openTransport binds the Raft TCP transport; trans is it, or its wrapper.
+func (n *Node) openTransport(hlog hclog.Logger) (*raft.NetworkTransport, raft.Transport, error) {
+	addr, err := net.ResolveTCPAddr("tcp", n.cfg.RaftAddr)
+	if err != nil {
+		return nil, nil, err
+	}
+	tcp, err := raft.NewTCPTransportWithLogger(n.cfg.RaftAddr, addr, 3, 10*time.Second, hlog)
+	if err != nil {
+		return nil, nil, fmt.Errorf("metaraft: raft transport: %w", err)
+	}
+	if n.cfg.WrapTransport != nil {
+		return tcp, n.cfg.WrapTransport(tcp), nil
+	}
+	return tcp, tcp, nil
+}
+
+// bootstrap makes this node a single-voter cluster.
+func (n *Node) bootstrap() error {
+	conf := raft.Configuration{Servers: []raft.Server{{
+		Suffrage: raft.Voter, ID: raft.ServerID(n.cfg.NodeID), Address: n.trans.LocalAddr(),
+	}}}
+	if err := n.raft.BootstrapCluster(conf).Error(); err != nil && !errors.Is(err, raft.ErrCantBootstrap) {
+		return fmt.Errorf("metaraft: bootstrap: %w", err)
+	}
+	return nil
 }
 
 func (n *Node) raftConfig(hlog hclog.Logger) *raft.Config {

@@ -17,30 +17,9 @@ var httpClient = &http.Client{Timeout: 30 * time.Second}
 // (when not nil). A non-2xx reply becomes an error carrying the server's
 // "error" message.
 func (g *globals) call(method, path string, body, out any) error {
-	var rd io.Reader
-	if body != nil {
-		data, err := json.Marshal(body)
-		if err != nil {
-			return err
-		}
-		rd = bytes.NewReader(data)
-	}
-	base := g.addr
-	if !strings.Contains(base, "://") {
-		base = "http://" + base
-	}
-	req, err := http.NewRequest(method, strings.TrimRight(base, "/")+path, rd)
+	req, err := g.newRequest(method, path, body)
 	if err != nil {
 		return err
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if g.token != "" {
-		req.Header.Set("Authorization", "Bearer "+g.token)
-	}
-	if g.ifMatch != "" && method != http.MethodGet {
-		req.Header.Set("If-Match", g.ifMatch)
 	}
 	resp, err := httpClient.Do(req)
 	if err != nil {
@@ -67,6 +46,36 @@ func (g *globals) call(method, path string, body, out any) error {
 		return errors.Join(fmt.Errorf("unexpected reply from %s", g.addr), err)
 	}
 	return nil
+}
+
+// newRequest builds a request with the token, If-Match and a JSON body.
+func (g *globals) newRequest(method, path string, body any) (*http.Request, error) {
+	var rd io.Reader
+	if body != nil {
+		data, err := json.Marshal(body)
+		if err != nil {
+			return nil, err
+		}
+		rd = bytes.NewReader(data)
+	}
+	base := g.addr
+	if !strings.Contains(base, "://") {
+		base = "http://" + base
+	}
+	req, err := http.NewRequest(method, strings.TrimRight(base, "/")+path, rd)
+	if err != nil {
+		return nil, err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if g.token != "" {
+		req.Header.Set("Authorization", "Bearer "+g.token)
+	}
+	if g.ifMatch != "" && method != http.MethodGet {
+		req.Header.Set("If-Match", g.ifMatch)
+	}
+	return req, nil
 }
 
 // printJSON writes v as indented JSON.
