@@ -238,7 +238,7 @@ func (n *Node) Stats() Stats {
 		AppliedIndex: n.AppliedIndex(),
 		MapVersion:   n.ShardMap().Version,
 		HasLeader:    n.Leader() != "",
-		Unresolved:   len(n.Decisions()),
+		Unresolved:   n.fsm.unresolved(),
 	}
 	s.Term, _ = strconv.ParseUint(n.raft.Stats()["term"], 10, 64)
 	switch lc := n.raft.LastContact(); {

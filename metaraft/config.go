@@ -54,13 +54,17 @@ type Config struct {
 	MaxAppendEntries int
 	// SnapshotThreshold is the number of log entries since the last snapshot
 	// that triggers a new one; SnapshotInterval is how often that is checked.
+	// A snapshot holds the whole state (map, kept decisions, sequences).
 	SnapshotThreshold uint64
 	SnapshotInterval  time.Duration
 	// TrailingLogs is how many entries are kept after a snapshot (so slow
 	// followers can catch up without a snapshot install).
 	TrailingLogs uint64
 	// DecisionRetention is how long a resolved decision is kept before the
-	// leader garbage-collects it; GCInterval is how often it looks.
+	// leader garbage-collects it; GCInterval is how often it looks. It must
+	// exceed the longest a coordinator may keep retrying one decision
+	// (xa.MinDecisionRetention, 10 min). Every kept decision is in memory and
+	// in every snapshot, so do not make it much longer than needed.
 	DecisionRetention time.Duration
 	GCInterval        time.Duration
 	// Logger receives metaraft's and raft's (bridged hclog) logs.
@@ -80,10 +84,10 @@ func DefaultConfig() Config {
 		CommitTimeout:      5 * time.Millisecond,
 		ApplyTimeout:       10 * time.Second,
 		MaxAppendEntries:   256,
-		SnapshotThreshold:  8192,
+		SnapshotThreshold:  65536,
 		SnapshotInterval:   120 * time.Second,
 		TrailingLogs:       10240,
-		DecisionRetention:  24 * time.Hour,
+		DecisionRetention:  15 * time.Minute,
 		GCInterval:         time.Minute,
 		Logger:             slog.Default(),
 	}

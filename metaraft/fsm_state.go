@@ -162,3 +162,16 @@ func (f *fsm) hasCollectable(t time.Time) bool {
 	}
 	return false
 }
+
+// unresolved counts the decisions not yet marked resolved.
+func (f *fsm) unresolved() int {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	n := 0
+	for _, d := range f.decisions {
+		if !d.Resolved {
+			n++
+		}
+	}
+	return n
+}
