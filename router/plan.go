@@ -26,6 +26,13 @@ type Plan struct {
 	// Write reports whether the statement changes data (drives 2PC and pinning).
 	Write bool
 	// Targets lists the physical statements to run, one per (shard, SQL).
+	// Several targets may share a shard (two partitions on one server).
+	// Statements that touch only unsharded tables (or none) have one target
+	// on the schema's default shard with the client's SQL unchanged: it
+	// expects the backend connection's current database to be Session.DB.
+	// Every other target SQL names its tables with their (physical) schema.
+	// Writes (and DDL) with several targets have Merge == nil: the proxy
+	// adds up the affected rows.
 	Targets []Target
 	// Merge is nil when the result of a single target is returned as is;
 	// otherwise it says how to combine the targets' results.
