@@ -19,12 +19,12 @@ func TestKeyspaceIDVectors(t *testing.T) {
 		{int64(42), 0xa2c396223f8bdbdf},
 		{42, 0xa2c396223f8bdbdf},
 		{uint64(42), 0xa2c396223f8bdbdf},
-		{"42", 0xa2c396223f8bdbdf},     // a canonical integer string is the integer
+		{"42", 0xa2c396223f8bdbdf},        // a canonical integer string is the integer
 		{float64(42), 0xa2c396223f8bdbdf}, // so is an integral float
 		{json.Number("42"), 0xa2c396223f8bdbdf},
 		{uint64(18446744073709551615), 0x85d136adb773c6c9}, // same 8 bytes as -1
-		{"", 0xef46db3751d8e999},                          // XXH64 of the empty input
-		{"abc", 0x44bc2cf5ad770999},                       // XXH64("abc")
+		{"", 0xef46db3751d8e999},                           // XXH64 of the empty input
+		{"abc", 0x44bc2cf5ad770999},                        // XXH64("abc")
 		{[]byte("abc"), 0x44bc2cf5ad770999},
 		{"sensor-1", 0x06b265fbfbb6c3c1},
 		{"042", 0x0}, // not canonical: hashed as bytes (checked below)
