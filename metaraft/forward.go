@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"time"
 )
 
 // Forwarding: a follower sends writes (and linearizable reads, and cluster
@@ -62,6 +63,16 @@ func fromWire(w *wireError) error {
 		return nil
 	}
 	return decodeError(w.Code, w.Message)
+}
+
+// newForwardClient returns the HTTP client for forwarding: keep-alive
+// connections to the leader sized for many concurrent writers (the default
+// transport keeps only 2 idle connections per host and would reconnect).
+func newForwardClient(timeout time.Duration) *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = 256
+	t.MaxIdleConnsPerHost = 128
+	return &http.Client{Timeout: timeout, Transport: t}
 }
 
 // leaderAdmin returns the admin address of the current leader.

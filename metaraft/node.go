@@ -48,7 +48,7 @@ func Open(cfg Config) (*Node, error) {
 	n := &Node{
 		cfg:    cfg,
 		log:    cfg.Logger.With("node", cfg.NodeID),
-		client: &http.Client{Timeout: cfg.ApplyTimeout},
+		client: newForwardClient(cfg.ApplyTimeout),
 		watch:  newWatchers(),
 		stop:   make(chan struct{}),
 	}
