@@ -222,3 +222,23 @@ func TestListenAndServeShutdown(t *testing.T) {
 		t.Fatal("still serving after Shutdown")
 	}
 }
+
+// TestInternalRejectsGarbage: if it fails, an authenticated but malformed
+// forwarded command reaches the Raft log, where every node's FSM would
+// panic on it.
+func TestInternalRejectsGarbage(t *testing.T) {
+	m := startMember(t, "n1", nil, nil)
+	waitFor(t, "ready", m.node.Ready)
+	before := m.node.AppliedIndex()
+	for _, body := range []string{`{"command": "7g=="}`, `{"command": "AXs="}`, `{}`, `nope`} {
+		if code, out := call(t, "POST", m.url+"/internal/apply", token, body); code != http.StatusBadRequest {
+			t.Errorf("body %s: %d %s, want 400", body, code, out)
+		}
+	}
+	if m.node.AppliedIndex() != before {
+		t.Fatal("a garbage command was applied")
+	}
+	if _, err := m.node.PutShard(t.Context(), "a", &router.Shard{Addr: "h:1"}, metaraft.AnyVersion); err != nil {
+		t.Fatalf("node broken after garbage: %v", err)
+	}
+}

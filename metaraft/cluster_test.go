@@ -2,6 +2,7 @@ package metaraft
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"sync"
 	"testing"
@@ -308,5 +309,34 @@ func TestLoadInitialShardMap(t *testing.T) {
 	}
 	if m := restarted.node.ShardMap(); m.Shards["b"] == nil || m.Version != 2 {
 		t.Fatalf("map after restart + load: %+v", m)
+	}
+}
+
+// TestWatchSlowCallback: if it fails, a slow WatchShardMap callback (the
+// proxy opening backend pools) blocks Raft applies, or callbacks see map
+// versions out of order or miss some.
+func TestWatchSlowCallback(t *testing.T) {
+	nodes := startCluster(t, 1, nil)
+	n := nodes[0].node
+	release := make(chan struct{})
+	var mu sync.Mutex
+	var seen []uint64
+	n.WatchShardMap(func(m *router.ShardMap) {
+		<-release
+		mu.Lock()
+		seen = append(seen, m.Version)
+		mu.Unlock()
+	})
+	for i := range 5 {
+		if _, err := n.PutShard(ctxT(t), fmt.Sprintf("s%d", i), shardA, AnyVersion); err != nil {
+			t.Fatalf("write %d while the watcher is blocked: %v", i, err)
+		}
+	}
+	close(release)
+	waitFor(t, "watcher drains", func() bool { mu.Lock(); defer mu.Unlock(); return len(seen) == 6 })
+	mu.Lock()
+	defer mu.Unlock()
+	if !slices.Equal(seen, []uint64{0, 1, 2, 3, 4, 5}) {
+		t.Fatalf("versions seen %v", seen)
 	}
 }
