@@ -340,3 +340,25 @@ func TestWatchSlowCallback(t *testing.T) {
 		t.Fatalf("versions seen %v", seen)
 	}
 }
+
+// TestClusterDecisionGC: if it fails, resolved decisions are never
+// collected (memory and snapshots grow without bound) or unresolved ones
+// are collected (the resolver loses outcomes).
+func TestClusterDecisionGC(t *testing.T) {
+	nodes := startCluster(t, 3, func(c *Config) { c.DecisionRetention, c.GCInterval = 50*time.Millisecond, 50*time.Millisecond })
+	n := nodes[1].node
+	for _, g := range []string{"done", "open"} {
+		if _, err := n.RecordDecision(ctxT(t), g, Commit); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := n.MarkResolved(ctxT(t), "done"); err != nil {
+		t.Fatal(err)
+	}
+	for _, tn := range nodes {
+		waitFor(t, "resolved decision collected on "+tn.cfg.NodeID, func() bool { _, ok := tn.node.fsm.lookup("done"); return !ok })
+		if _, ok := tn.node.fsm.lookup("open"); !ok {
+			t.Fatalf("%s collected an unresolved decision", tn.cfg.NodeID)
+		}
+	}
+}
