@@ -88,7 +88,7 @@ func (t *Txn) rollbackOne(ctx context.Context, b *branch) {
 	code := ErrorCode(err)
 	if err == nil || (b.state != stAbandoned && (code == codeXARollback || code == codeXADeadlock)) {
 		b.state = stFinished
-		_ = b.exec(ctx, resetWaitTimeout)
+		b.release(ctx)
 		return
 	}
 	t.c.cfg.Logger.Warn("xa: rollback failed; left to the resolver", "gtrid", t.gtrid, "shard", b.shard, "err", err)

@@ -2,6 +2,8 @@ package xa
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -27,6 +29,9 @@ type branch struct {
 	conn  Conn
 	wrote bool
 	state branchState
+	lock  string // ownerLock name
+	// locked: the connection holds the owner lock and the short wait_timeout.
+	locked bool
 	// prepareSent: XA PREPARE was sent and did not fail with a server
 	// error, so the branch may be prepared, whatever state says.
 	prepareSent bool
@@ -134,9 +139,34 @@ func xaCommit(x string) string         { return "XA COMMIT " + x }
 func xaCommitOnePhase(x string) string { return "XA COMMIT " + x + " ONE PHASE" }
 func xaRollback(x string) string       { return "XA ROLLBACK " + x }
 
-// setWaitTimeout is sent before XA PREPARE (XA-NOTES 2).
-func setWaitTimeout(secs int64) string {
-	return "SET SESSION wait_timeout=" + strconv.FormatInt(secs, 10)
+// ownerLock returns the name of the user-level lock the owner connection
+// of branch x holds while the branch may be prepared. MariaDB releases it
+// only at the end of the owner's disconnect clean-up, after the branch is
+// detached, so "IS_USED_LOCK is NULL" tells the resolver that finishing
+// the branch from another connection is safe (see DESIGN.md, "Owner
+// disconnect race"). Names are at most 64 characters: a hash of the XID.
+func ownerLock(x XID) string {
+	sum := sha256.Sum256([]byte(x.SQL()))
+	return "shlxa:" + hex.EncodeToString(sum[:16])
 }
 
-const resetWaitTimeout = "SET SESSION wait_timeout=DEFAULT"
+// lockAndShortWait takes the owner lock and sets the short wait_timeout in
+// one round trip, while the branch is still ACTIVE.
+func lockAndShortWait(lock string, secs int64) string {
+	return "SET @shl_owner=GET_LOCK('" + lock + "',0), SESSION wait_timeout=" + strconv.FormatInt(secs, 10)
+}
+
+// unlockAndResetWait releases the owner lock and restores wait_timeout once
+// the branch is finished.
+func unlockAndResetWait(lock string) string {
+	return "SET @shl_owner=RELEASE_LOCK('" + lock + "'), SESSION wait_timeout=DEFAULT"
+}
+
+// release sends unlockAndResetWait when the branch holds its owner lock.
+func (b *branch) release(ctx context.Context) {
+	if b.locked && b.state != stAbandoned {
+		if b.exec(ctx, unlockAndResetWait(b.lock)) == nil {
+			b.locked = false
+		}
+	}
+}

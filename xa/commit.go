@@ -134,19 +134,21 @@ func (t *Txn) commit2PC(ctx context.Context, writers, readers []*branch) (err er
 }
 
 // prepareAll prepares every writing branch within PrepareTimeout, in two
-// parallel rounds: first the short wait_timeout (while the branch is still
-// ACTIVE) and XA END everywhere, then XA PREPARE everywhere. A branch that
+// parallel rounds: first the owner lock and the short wait_timeout (one
+// statement, while the branch is still ACTIVE) and XA END everywhere, then
+// XA PREPARE everywhere. A branch that
 // is already lost or rollback-only (deadlock: 1399) fails in the first
 // round, before any branch is prepared, so the abort needs no decision
 // record (presumed abort) and no branch holds its locks in PREPARED.
 func (t *Txn) prepareAll(ctx context.Context, writers []*branch) error {
 	pctx, cancel := context.WithTimeout(ctx, t.c.cfg.PrepareTimeout)
 	defer cancel()
-	wait := setWaitTimeout(int64(t.c.cfg.BranchWaitTimeout / time.Second))
+	secs := int64(t.c.cfg.BranchWaitTimeout / time.Second)
 	err := firstError(fanOut(writers, func(b *branch) error {
-		if err := b.exec(pctx, wait); err != nil {
+		if err := b.exec(pctx, lockAndShortWait(b.lock, secs)); err != nil {
 			return err
 		}
+		b.locked = true
 		return b.exec(pctx, xaEnd(b.xid))
 	}))
 	if err != nil {
@@ -207,7 +209,7 @@ func (t *Txn) commitBranches(ctx context.Context, bs []*branch) int {
 			return err
 		}
 		b.state = stFinished
-		_ = b.exec(ctx, resetWaitTimeout)
+		b.release(ctx)
 		return nil
 	})
 	left := 0

@@ -55,11 +55,12 @@ func confWaitTimeout(t *testing.T, c *cluster) {
 	a := c.dial(0)
 	mustOK(t, run(a, xaStart(x.SQL())), "start")
 	mustOK(t, run(a, "INSERT INTO xt.acc VALUES (301, 1)"), "insert")
-	mustOK(t, run(a, setWaitTimeout(1)), "SET wait_timeout inside an ACTIVE branch")
+	mustOK(t, run(a, lockAndShortWait(ownerLock(x), 1)), "GET_LOCK + SET wait_timeout inside an ACTIVE branch")
 	mustOK(t, run(a, xaEnd(x.SQL())), "end")
 	mustOK(t, run(a, xaPrepare(x.SQL())), "prepare")
 	b := c.dial(0)
-	waitFor(t, "wait_timeout to drop the owner", func() bool { return run(b, xaCommit(x.SQL())) == nil })
+	waitFor(t, "wait_timeout to drop the owner and its lock", func() bool { return !ownerLockUsed(t, b, x) })
+	mustOK(t, run(b, xaCommit(x.SQL())), "commit once the owner lock is free")
 	if c.count(0, "id=301") != 1 {
 		t.Fatal("row not committed")
 	}
@@ -226,6 +227,15 @@ func confMyISAM(t *testing.T, c *cluster) {
 		t.Fatalf("MyISAM row count after XA ROLLBACK = %d, want 1 (non-transactional)", n)
 	}
 	c.exec(0, "DROP TABLE xt.my")
+}
+
+// ownerLockUsed reports IS_USED_LOCK of x's owner lock.
+func ownerLockUsed(t *testing.T, c Conn, x XID) bool {
+	t.Helper()
+	r, err := c.Execute("SELECT IS_USED_LOCK('" + ownerLock(x) + "') IS NOT NULL")
+	mustOK(t, err, "IS_USED_LOCK")
+	v, _ := r.GetInt(0, 0)
+	return v == 1
 }
 
 // waitFor polls cond for up to 10 s.

@@ -81,7 +81,9 @@ type Resolver struct {
 	runMu     sync.Mutex // one round at a time
 	mu        sync.Mutex // guards the maps
 	firstSeen map[string]time.Time
-	pending   map[string]struct{} // decided gtrids acted on, not yet marked resolved
+	pending   map[string]struct{}  // decided gtrids acted on, not yet marked resolved
+	ownerFree map[string]time.Time // branch key → when its owner lock was first seen free
+	grace     time.Duration        // ownerGrace; shorter in tests
 }
 
 // NewResolver returns a resolver over shards using the decisions in log.
@@ -89,7 +91,7 @@ func NewResolver(cfg ResolverConfig, log DecisionLog, shards Shards) *Resolver {
 	cfg.setDefaults()
 	return &Resolver{
 		cfg: cfg, log: log, shards: shards, stats: newResolverMetrics(),
-		firstSeen: map[string]time.Time{}, pending: map[string]struct{}{},
+		firstSeen: map[string]time.Time{}, pending: map[string]struct{}{}, ownerFree: map[string]time.Time{}, grace: ownerGrace,
 	}
 }
 
@@ -158,8 +160,10 @@ func (r *Resolver) touchSeen(scans []*shardScan, complete bool) map[string]time.
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	seen := map[string]time.Time{}
+	keys := map[string]bool{}
 	for _, s := range scans {
 		for _, x := range s.xids {
+			keys[branchKey(s.shard, x)] = true
 			if _, ok := r.firstSeen[x.Gtrid]; !ok {
 				r.firstSeen[x.Gtrid] = now
 			}
@@ -170,6 +174,11 @@ func (r *Resolver) touchSeen(scans []*shardScan, complete bool) map[string]time.
 		for g := range r.firstSeen {
 			if _, ok := seen[g]; !ok {
 				delete(r.firstSeen, g)
+			}
+		}
+		for k := range r.ownerFree {
+			if !keys[k] {
+				delete(r.ownerFree, k)
 			}
 		}
 	}
@@ -239,7 +248,7 @@ func (r *Resolver) actAll(ctx context.Context, scans []*shardScan, dec map[strin
 // finish commits or rolls back one branch and returns what it did, or ""
 // when the branch is left for a later round.
 func (r *Resolver) finish(ctx context.Context, s *shardScan, x XID, o Outcome) Outcome {
-	if o == "" || s.err != nil {
+	if o == "" || s.err != nil || !r.ownerGone(ctx, s, x) {
 		return ""
 	}
 	q := xaCommit(x.SQL())

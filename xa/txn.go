@@ -63,7 +63,7 @@ func (t *Txn) Enlist(shard string, c Conn) error {
 	if _, err := c.Execute(xaStart(x.SQL())); err != nil {
 		return fmt.Errorf("xa: XA START on shard %s: %w", shard, err)
 	}
-	b := &branch{shard: shard, xid: x.SQL(), conn: c}
+	b := &branch{shard: shard, xid: x.SQL(), lock: ownerLock(x), conn: c}
 	t.branches = append(t.branches, b)
 	t.byShard[shard] = b
 	return nil
@@ -108,6 +108,7 @@ func rollbackActive(ctx context.Context, b *branch) error {
 	switch {
 	case err == nil, ErrorCode(err) == codeXARollback, ErrorCode(err) == codeXADeadlock:
 		b.state = stFinished
+		b.release(ctx)
 		return nil
 	case b.state == stAbandoned:
 		return nil
