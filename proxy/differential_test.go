@@ -19,7 +19,7 @@ import (
 // query is the reproduction.
 func TestDifferential(t *testing.T) {
 	e := startXAEnv(t, 2, shardedMap, nil)
-	proxied := e.db(true)
+	proxied := e.dbWith(true, false)
 	ref := e.direct(0, "")
 	mustExec(t, ref, "CREATE DATABASE ref")
 	ref = e.direct(0, "ref")

@@ -84,13 +84,15 @@ func startEnvWith(t *testing.T, n int, mk func([]*mariadbtest.Server) *router.Sh
 	return &env{t: t, servers: servers, srv: srv, addr: srv.Addr()}
 }
 
-// db opens database/sql on the proxy.
-func (e *env) db(interpolate bool) *sql.DB {
+// db opens database/sql on the proxy (dates parsed into time.Time).
+func (e *env) db(interpolate bool) *sql.DB { return e.dbWith(interpolate, true) }
+
+func (e *env) dbWith(interpolate, parseTime bool) *sql.DB {
 	e.t.Helper()
 	cfg := gomysql.NewConfig()
 	cfg.User, cfg.Passwd, cfg.Net, cfg.Addr, cfg.DBName = "app", "app", "tcp", e.addr, "app"
 	cfg.InterpolateParams = interpolate
-	cfg.ParseTime = true
+	cfg.ParseTime = parseTime
 	cfg.Timeout = 5 * time.Second
 	connector, err := gomysql.NewConnector(cfg)
 	if err != nil {

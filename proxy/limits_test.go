@@ -83,6 +83,9 @@ func TestConnectionLimits(t *testing.T) {
 	}
 	t.Logf("silent client dropped after %v", time.Since(start).Round(time.Millisecond))
 	raw.Close()
+	for e.srv.Connections() != 0 { // the server side finishes closing
+		time.Sleep(10 * time.Millisecond)
+	}
 
 	a, err := client.Connect(e.addr, "app", "app", "app")
 	if err != nil {

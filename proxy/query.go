@@ -82,6 +82,9 @@ func (s *Session) execQuery(p *router.Plan, sql string, raw []byte, a *stmtArgs)
 		s.beginTxn()
 	}
 	if len(p.Targets) == 1 && p.Merge == nil {
+		if p.Write && isDDL(p.Targets[0].SQL) {
+			s.srv.collations.invalidate()
+		}
 		err := s.execSingle(p, p.Targets[0], sql, raw, a)
 		return "single", s.afterStatement(err)
 	}

@@ -48,7 +48,11 @@ func (s *Session) execScatter(p *router.Plan, a *stmtArgs) error {
 	if spec == nil {
 		spec = &router.MergeSpec{Limit: -1}
 	}
-	merged, err := merge.New(spec, streams, merge.Options{})
+	opts := merge.Options{}
+	if len(spec.OrderBy) > 0 || len(spec.GroupBy) > 0 || spec.Distinct || len(spec.Aggregates) > 0 {
+		opts.Collations = s.columnCollations(p.Targets[0].Shard, streams[0].Fields())
+	}
+	merged, err := merge.New(spec, streams, opts)
 	if err != nil {
 		for _, st := range streams {
 			st.Close()
@@ -179,6 +183,7 @@ func (s *Session) execMultiWrite(p *router.Plan, a *stmtArgs) error {
 		if err := s.commit(); err != nil { // DDL commits implicitly, as in MySQL
 			return err
 		}
+		s.srv.collations.invalidate()
 		return s.execDDL(p.Targets)
 	}
 	own := s.txn == nil

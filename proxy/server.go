@@ -107,6 +107,8 @@ type Server struct {
 	mysql *server.Server
 	creds *credentials
 	pools *pools
+	// collations caches the collations of physical table columns for merges.
+	collations collationCache
 
 	ln       net.Listener
 	conns    atomic.Int64
@@ -245,3 +247,6 @@ func refuse(c net.Conn, e *mysql.MyError) {
 // ctx returns a background context for backend work; statements are bounded
 // by the pool and backend timeouts.
 func (s *Server) ctx() context.Context { return context.Background() }
+
+// Connections is the number of client connections being served.
+func (s *Server) Connections() int64 { return s.conns.Load() }

@@ -72,13 +72,13 @@ func loadData(t *testing.T, db *sql.DB) {
 		rows = append(rows, fmt.Sprintf("(%d,%d,%s,'%s','%s','2026-%02d-%02d')", i, 1+(i*7)%50, amount,
 			statuses[i%4], names[i%len(names)], 1+i%12, 1+i%28))
 	}
-	insertChunks(t, db, "INSERT INTO orders VALUES ", rows)
+	insertChunks(t, db, "INSERT INTO orders (id, user_id, amount, status, name, created) VALUES ", rows)
 	rows = rows[:0]
 	for i := 1; i <= 600; i++ {
 		order := 1 + (i*3)%400
 		rows = append(rows, fmt.Sprintf("(%d,%d,%d,%d)", i, 1+(order*7)%50, order, 1+i%9))
 	}
-	insertChunks(t, db, "INSERT INTO order_lines VALUES ", rows)
+	insertChunks(t, db, "INSERT INTO order_lines (id, user_id, order_id, qty) VALUES ", rows)
 	rows = rows[:0]
 	for i := 1; i <= 200; i++ {
 		score := fmt.Sprint((i * 31) % 1000)
@@ -87,13 +87,13 @@ func loadData(t *testing.T, db *sql.DB) {
 		}
 		rows = append(rows, fmt.Sprintf("(%d,'%s',%s,'%s')", i*1000+i, names[(i*3)%len(names)], score, cities[i%5]))
 	}
-	insertChunks(t, db, "INSERT INTO users_h VALUES ", rows)
+	insertChunks(t, db, "INSERT INTO users_h (id, name, score, city) VALUES ", rows)
 	rows = rows[:0]
 	for i := 0; i < 400; i++ {
 		rows = append(rows, fmt.Sprintf("(%d,'%s',%d.25)", i, kinds[i%3], (i*53)%97))
 	}
-	insertChunks(t, db, "INSERT INTO events_r VALUES ", rows)
-	mustExec(t, db, `INSERT INTO countries VALUES ('no','Norway'),('pe','Peru'),('it','Italy'),('ua','Ukraine'),('in','India')`)
+	insertChunks(t, db, "INSERT INTO events_r (id, kind, v) VALUES ", rows)
+	mustExec(t, db, `INSERT INTO countries (code, name) VALUES ('no','Norway'),('pe','Peru'),('it','Italy'),('ua','Ukraine'),('in','India')`)
 }
 
 func insertChunks(t *testing.T, db *sql.DB, prefix string, rows []string) {

@@ -113,8 +113,8 @@ func TestCrossShardTransaction(t *testing.T) {
 		if !commit {
 			base = 2000
 		}
-		mustExec(t, tx, "INSERT INTO orders VALUES (?, 4, 1.00, 'new', 'a', '2026-01-01')", base+1) // order_01 on s0
-		mustExec(t, tx, "INSERT INTO orders VALUES (?, 5, 2.00, 'new', 'b', '2026-01-01')", base+2) // order_02 on s1
+		mustExec(t, tx, "INSERT INTO orders (id, user_id, amount, status, name, created) VALUES (?, 4, 1.00, 'new', 'a', '2026-01-01')", base+1) // order_01 on s0
+		mustExec(t, tx, "INSERT INTO orders (id, user_id, amount, status, name, created) VALUES (?, 5, 2.00, 'new', 'b', '2026-01-01')", base+2) // order_02 on s1
 		if commit {
 			err = tx.Commit()
 		} else {
@@ -130,7 +130,7 @@ func TestCrossShardTransaction(t *testing.T) {
 	assertNoXA(t, e.env)
 	// A multi-row INSERT spanning shards outside a transaction is atomic too:
 	// a duplicate key on one shard must undo the rows of the other.
-	_, err := db.Exec("INSERT INTO orders VALUES (3001, 8, 1, 'new', 'c', '2026-01-01'), (1002, 5, 1, 'new', 'd', '2026-01-01')")
+	_, err := db.Exec("INSERT INTO orders (id, user_id, amount, status, name, created) VALUES (3001, 8, 1, 'new', 'c', '2026-01-01'), (1002, 5, 1, 'new', 'd', '2026-01-01')")
 	mysqlErr(t, err, 1062, "23000")
 	if n := countOn(t, e.env, 0, "order_01"); n != 1 {
 		t.Fatalf("failed multi-shard INSERT left %d rows in order_01, want 1", n)
@@ -192,8 +192,8 @@ func TestCommitFailpoints(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			mustExec(t, tx, "INSERT INTO orders VALUES (?, 4, 1, 'new', 'fp', '2026-01-01')", id)
-			mustExec(t, tx, "INSERT INTO orders VALUES (?, 5, 1, 'new', 'fp', '2026-01-01')", id+1)
+			mustExec(t, tx, "INSERT INTO orders (id, user_id, amount, status, name, created) VALUES (?, 4, 1, 'new', 'fp', '2026-01-01')", id)
+			mustExec(t, tx, "INSERT INTO orders (id, user_id, amount, status, name, created) VALUES (?, 5, 1, 'new', 'fp', '2026-01-01')", id+1)
 			cerr := tx.Commit()
 			armed.Store("")
 			e.resolve(t)
@@ -234,11 +234,11 @@ func TestSavepointsAcrossShards(t *testing.T) {
 	conn, _ := db.Conn(ctx)
 	defer conn.Close()
 	mustExec(t, conn, "BEGIN")
-	mustExec(t, conn, "INSERT INTO orders VALUES (1, 4, 1, 'new', 'a', '2026-01-01')")
+	mustExec(t, conn, "INSERT INTO orders (id, user_id, amount, status, name, created) VALUES (1, 4, 1, 'new', 'a', '2026-01-01')")
 	mustExec(t, conn, "SAVEPOINT s1")
-	mustExec(t, conn, "INSERT INTO orders VALUES (2, 4, 1, 'new', 'a', '2026-01-01')")
+	mustExec(t, conn, "INSERT INTO orders (id, user_id, amount, status, name, created) VALUES (2, 4, 1, 'new', 'a', '2026-01-01')")
 	mustExec(t, conn, "ROLLBACK TO SAVEPOINT s1")
-	mustExec(t, conn, "INSERT INTO orders VALUES (3, 5, 1, 'new', 'a', '2026-01-01')")
+	mustExec(t, conn, "INSERT INTO orders (id, user_id, amount, status, name, created) VALUES (3, 5, 1, 'new', 'a', '2026-01-01')")
 	_, err := conn.ExecContext(ctx, "SAVEPOINT s2")
 	me := mysqlErr(t, err, 1235, "")
 	if !strings.Contains(strings.ToLower(me.Message), "savepoint") {

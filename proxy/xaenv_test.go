@@ -43,6 +43,7 @@ func startXAEnv(t *testing.T, n int, mk func([]*mariadbtest.Server) *router.Shar
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	mc := metaraft.DefaultConfig()
 	mc.NodeID, mc.RaftAddr, mc.DataDir, mc.Bootstrap = "n1", freeAddr(t), t.TempDir(), true
+	mc.AdminAddr = freeAddr(t) // advertised only: a single node forwards nothing
 	mc.HeartbeatTimeout, mc.ElectionTimeout, mc.LeaderLeaseTimeout = 200*time.Millisecond, 200*time.Millisecond, 100*time.Millisecond
 	mc.Logger = log
 	meta, err := metaraft.Open(mc)

@@ -23,6 +23,10 @@ const (
 	collGeneral
 	// collLatin1Swedish is latin1_swedish_ci: one byte weight per latin1 byte.
 	collLatin1Swedish
+	// collLatin1SwedishUTF8 is latin1_swedish_ci over values the server sent
+	// in a UTF-8 connection charset (a latin1 column read by a utf8mb4
+	// client): each decoded character weighs as its latin1 byte would.
+	collLatin1SwedishUTF8
 	// collUCA400 is unicode_ci (UCA 4.0.0) from MariaDB's own weights
 	// (uca.go): exact for the BMP.
 	collUCA400
@@ -142,6 +146,17 @@ func (w *weighter) next() (uint16, bool) {
 		return uint16(latin1SwedishCI[b]), true
 	}
 	c := w.s[0]
+	if w.kind == collLatin1SwedishUTF8 {
+		r, n := rune(c), 1
+		if c >= utf8.RuneSelf {
+			r, n = utf8.DecodeRune(w.s)
+		}
+		w.s = w.s[n:]
+		if r > 0xFF {
+			r = '?' // what the server stores for a character latin1 lacks
+		}
+		return uint16(latin1SwedishCI[r]), true
+	}
 	if c < utf8.RuneSelf {
 		w.s = w.s[1:]
 		return generalCILow[c], true

@@ -47,7 +47,21 @@ func newColumn(f *mysql.Field, coll uint16) column {
 		coll = f.Charset
 	}
 	c := lookupCollation(coll, f.Flag&mysql.BINARY_FLAG != 0)
+	if c.kind == collLatin1Swedish && !isLatin1Charset(f.Charset) {
+		// f.Charset is the connection's: the bytes are UTF-8, not latin1.
+		c.kind = collLatin1SwedishUTF8
+	}
 	return column{kind: kindString, str: newStrCmp(c)}
+}
+
+// isLatin1Charset reports whether collation id belongs to the latin1
+// character set (so values arrive as latin1 bytes).
+func isLatin1Charset(id uint16) bool {
+	switch id {
+	case 5, 8, 15, 31, 47, 48, 49, 94, 1032, 1071:
+		return true
+	}
+	return false
 }
 
 // compare orders a and b; NULL is below every value.

@@ -1,6 +1,7 @@
 package merge
 
 import (
+	"github.com/go-mysql-org/go-mysql/mysql"
 	"testing"
 )
 
@@ -122,4 +123,35 @@ func TestNumericMixed(t *testing.T) {
 			t.Errorf("%s reversed: got %d", p.name, got)
 		}
 	}
+}
+
+// TestLatin1ColumnOverUTF8Connection: a latin1_swedish_ci column read over a
+// utf8mb4 connection arrives as UTF-8; its values must weigh by character,
+// as the server's ORDER BY does ('Å' after 'Z', 'É' equal to 'E'). If it
+// fails, merged ORDER BY on such columns disagrees with one server.
+func TestLatin1ColumnOverUTF8Connection(t *testing.T) {
+	f := &mysql.Field{Type: mysql.MYSQL_TYPE_VAR_STRING, Charset: 45}
+	c := newColumn(f, 8)
+	str := func(s string) *mysql.FieldValue {
+		v := mysql.NewFieldValue(mysql.FieldValueTypeString, 0, []byte(s))
+		return &v
+	}
+	for _, tc := range []struct {
+		a, b string
+		want int
+	}{{"Ålice", "zed", 1}, {"Émile", "emile", 0}, {"Émile", "Eve", -1}, {"alice", "BOB", -1}} {
+		if got := c.compare(str(tc.a), str(tc.b)); sign(got) != tc.want {
+			t.Errorf("compare(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.want)
+		}
+	}
+}
+
+func sign(x int) int {
+	switch {
+	case x < 0:
+		return -1
+	case x > 0:
+		return 1
+	}
+	return 0
 }
