@@ -30,6 +30,7 @@ type Store interface {
 	AdvanceSequence(ctx context.Context, name string, atLeast uint64) error
 	Cluster() metaraft.ClusterInfo
 	AddNode(ctx context.Context, id, raftAddr, adminAddr, mysqlAddr string) error
+	RemoveNode(ctx context.Context, id string) error
 	Decisions() []metaraft.Decision
 	Stats() metaraft.Stats
 	// Ready reports a known leader and a locally applied map (/readyz).

@@ -139,6 +139,16 @@ func TestWriteThroughFollower(t *testing.T) {
 			t.Fatalf("incomplete node info %+v", n)
 		}
 	}
+	var other *member
+	for _, m := range ms {
+		if m != f && !m.node.IsLeader() {
+			other = m
+		}
+	}
+	if code, out := call(t, "DELETE", f.url+"/v1/cluster/nodes/"+other.node.Cluster().Self, token, nil); code != 200 {
+		t.Fatalf("remove node via follower: %d %s", code, out)
+	}
+	waitFor(t, "2 nodes left", func() bool { return len(f.node.Cluster().Nodes) == 2 })
 }
 
 // TestMetricsAndReadiness: if it fails, /metrics lacks the Raft gauges (or

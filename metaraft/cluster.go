@@ -122,15 +122,73 @@ func (n *Node) addNodeLocal(ctx context.Context, m Member) error {
 }
 
 // RemoveNode removes a node from the Raft configuration and forgets its
-// addresses. Forwarded to the leader from a follower.
+// addresses; if that leaves fewer than 3 voters, a non-voter (the first by
+// id) is promoted. Removing the leader itself makes it step down. Forwarded
+// to the leader from a follower.
 func (n *Node) RemoveNode(ctx context.Context, id string) error {
+	if id == "" {
+		return fmt.Errorf("%w: node id is required", ErrInvalid)
+	}
 	return n.onLeaderOrForward(ctx, "/internal/remove-node", Member{ID: id}, func() error {
-		if err := n.raft.RemoveServer(raft.ServerID(id), 0, n.cfg.ApplyTimeout).Error(); err != nil {
-			return raftError(err)
-		}
-		_, err := n.proposeIdempotent(ctx, command{cmdDeleteMember, deleteMemberCmd{ID: id}})
-		return err
+		return n.removeNodeLocal(ctx, id)
 	})
+}
+
+func (n *Node) removeNodeLocal(ctx context.Context, id string) error {
+	if _, known := n.fsm.member(id); !known && !n.hasServer(id) {
+		return fmt.Errorf("%w: node %q", ErrNotFound, id)
+	}
+	if _, err := n.proposeIdempotent(ctx, command{cmdDeleteMember, deleteMemberCmd{ID: id}}); err != nil {
+		return err
+	}
+	if err := n.raft.RemoveServer(raft.ServerID(id), 0, n.cfg.ApplyTimeout).Error(); err != nil {
+		return raftError(err)
+	}
+	n.log.Info("metaraft: node removed", "id", id)
+	if id == n.cfg.NodeID {
+		return nil
+	}
+	return n.promoteNonvoter()
+}
+
+// hasServer reports whether id is in the Raft configuration.
+func (n *Node) hasServer(id string) bool {
+	f := n.raft.GetConfiguration()
+	if f.Error() != nil {
+		return false
+	}
+	for _, s := range f.Configuration().Servers {
+		if string(s.ID) == id {
+			return true
+		}
+	}
+	return false
+}
+
+// promoteNonvoter makes the first non-voter (by id) a voter while there are
+// fewer than maxVoters voters.
+func (n *Node) promoteNonvoter() error {
+	f := n.raft.GetConfiguration()
+	if err := f.Error(); err != nil {
+		return raftError(err)
+	}
+	voters := 0
+	var candidate *raft.Server
+	for _, s := range f.Configuration().Servers {
+		if s.Suffrage == raft.Voter {
+			voters++
+		} else if candidate == nil || s.ID < candidate.ID {
+			candidate = &s
+		}
+	}
+	if voters >= maxVoters || candidate == nil {
+		return nil
+	}
+	if err := n.raft.AddVoter(candidate.ID, candidate.Address, 0, n.cfg.ApplyTimeout).Error(); err != nil {
+		return raftError(err)
+	}
+	n.log.Info("metaraft: non-voter promoted", "id", candidate.ID)
+	return nil
 }
 
 // onLeaderOrForward runs local on the leader or posts req to path on the
@@ -164,7 +222,7 @@ func (n *Node) handleAddNode(w http.ResponseWriter, r *http.Request) {
 }
 
 func (n *Node) handleRemoveNode(w http.ResponseWriter, r *http.Request) {
-	n.handleMember(w, r, func(ctx context.Context, m Member) error { return n.RemoveNode(ctx, m.ID) })
+	n.handleMember(w, r, func(ctx context.Context, m Member) error { return n.removeNodeLocal(ctx, m.ID) })
 }
 
 func (n *Node) handleMember(w http.ResponseWriter, r *http.Request, do func(context.Context, Member) error) {

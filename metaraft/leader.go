@@ -91,7 +91,7 @@ func (n *Node) refreshSelf() {
 	if m, ok := n.fsm.member(self.ID); ok && m == self {
 		return
 	}
-	if _, ok := n.fsm.member(self.ID); !ok && !n.inConfiguration() {
+	if _, ok := n.fsm.member(self.ID); !ok && !n.hasServer(n.cfg.NodeID) {
 		return // joining: AddNode publishes the info
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), n.cfg.ApplyTimeout)
@@ -106,18 +106,4 @@ func (n *Node) refreshSelf() {
 	if _, err := n.proposeIdempotent(ctx, command{cmdPutMember, putMemberCmd{Member: self}}); err != nil {
 		n.log.Warn("metaraft: republish own member info", "err", err)
 	}
-}
-
-// inConfiguration reports whether this node is in the Raft configuration.
-func (n *Node) inConfiguration() bool {
-	f := n.raft.GetConfiguration()
-	if f.Error() != nil {
-		return false
-	}
-	for _, s := range f.Configuration().Servers {
-		if string(s.ID) == n.cfg.NodeID {
-			return true
-		}
-	}
-	return false
 }

@@ -52,6 +52,16 @@ func clusterCmd(g *globals) *cobra.Command {
 			return tw.Flush()
 		},
 	})
+	c.AddCommand(&cobra.Command{
+		Use: "remove ID", Short: "Remove a node from the Raft group (a non-voter is promoted if needed)", Args: cobra.ExactArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			if err := g.call("DELETE", "/v1/cluster/nodes/"+url.PathEscape(args[0]), nil, nil); err != nil {
+				return err
+			}
+			_, err := fmt.Fprintf(g.out, "ok, node %s removed\n", args[0])
+			return err
+		},
+	})
 	return c
 }
 

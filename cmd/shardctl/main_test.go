@@ -84,6 +84,7 @@ func TestShardctl(t *testing.T) {
 		{"cluster status", 0, "self n1, leader n1"},
 		{"cluster status -o json", 0, `"state": "leader"`},
 		{"txn list", 0, "GTRID"},
+		{"cluster remove n9", 1, "not found"},
 		{"sequence advance orders.id 1000", 0, ">= 1000"},
 		{"sequence advance orders.id x", 1, "integer"},
 		{"map show --token wrong", 1, "bearer token"},
