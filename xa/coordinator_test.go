@@ -1,9 +1,11 @@
 package xa
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -298,7 +300,10 @@ func coordPausedDuringPrepare(t *testing.T, c *cluster) {
 	var once sync.Once
 	slow := hookConn{logConn: &logConn{Conn: c.dial(1)}, before: func(q string) {
 		if strings.HasPrefix(q, "XA PREPARE") {
-			once.Do(func() { mustOK(t, srv.Pause(), "pause") })
+			once.Do(func() {
+				mustOK(t, srv.Pause(), "pause")
+				waitStopped(t, srv.Pid())
+			})
 		}
 	}}
 	defer srv.Resume()
@@ -348,4 +353,22 @@ func coordEmptyWriteBranch(t *testing.T, c *cluster) {
 			t.Fatalf("read-only prepared branch failed phase 2: %v", txn.Abandoned())
 		}
 	}
+}
+
+// waitStopped waits until process pid is really stopped: SIGSTOP is
+// delivered asynchronously, and a statement sent before it lands would
+// still be executed.
+func waitStopped(t *testing.T, pid int) {
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			return // not Linux: best effort
+		}
+		if f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:])); len(f) > 0 && f[0] == "T" {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+	t.Errorf("process %d did not stop", pid)
 }

@@ -38,6 +38,7 @@ func newEnv(t testing.TB, c *cluster, fp func(string) error) *env {
 		t.Fatal(err)
 	}
 	e.res = NewResolver(ResolverConfig{PrepareTimeout: -1, Logger: quietLogger()}, e.log, c.shards())
+	e.res.grace = 10 * time.Millisecond
 	t.Cleanup(e.coord.Close)
 	return e
 }
