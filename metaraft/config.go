@@ -108,6 +108,10 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("metaraft: MaxAppendEntries %d out of 1..1024", c.MaxAppendEntries)
 	case c.LeaderLeaseTimeout > c.HeartbeatTimeout:
 		return errors.New("metaraft: LeaderLeaseTimeout must not exceed HeartbeatTimeout")
+	case c.ElectionTimeout < c.HeartbeatTimeout:
+		return errors.New("metaraft: ElectionTimeout must be at least HeartbeatTimeout")
+	case c.LeaderLeaseTimeout < 5*time.Millisecond || c.CommitTimeout < time.Millisecond:
+		return errors.New("metaraft: LeaderLeaseTimeout (>= 5ms) and CommitTimeout (>= 1ms) are too short")
 	case c.ApplyTimeout <= 0 || c.DecisionRetention <= 0 || c.GCInterval <= 0:
 		return errors.New("metaraft: ApplyTimeout, DecisionRetention and GCInterval must be positive")
 	case c.Logger == nil:

@@ -26,6 +26,8 @@ func TestConfigValidate(t *testing.T) {
 		{"bad raft addr", func(c *Config) { c.RaftAddr = "nope" }, false},
 		{"bootstrap and join", func(c *Config) { c.Bootstrap, c.Join = true, []string{"x:1"} }, false},
 		{"lease over heartbeat", func(c *Config) { c.LeaderLeaseTimeout = 2 * c.HeartbeatTimeout }, false},
+		{"election under heartbeat", func(c *Config) { c.ElectionTimeout = c.HeartbeatTimeout / 2 }, false},
+		{"zero commit timeout", func(c *Config) { c.CommitTimeout = 0 }, false},
 		{"batch too large", func(c *Config) { c.MaxAppendEntries = 5000 }, false},
 		{"zero retention", func(c *Config) { c.DecisionRetention = 0 }, false},
 		{"short timeouts", func(c *Config) {
