@@ -289,6 +289,26 @@ func (pc *pctx) planGroup(group []int) (*Plan, error) {
 		}
 		return pl, nil
 	}
+	// An outer join that keeps rows of a table outside the group when the
+	// group's row is missing would emit them once per partition.
+	for _, oj := range pc.st.Blocks[0].OuterJoins {
+		nullable := false
+		for _, r := range oj.Nullable {
+			nullable = nullable || inGroup[r]
+		}
+		if !nullable {
+			continue
+		}
+		if oj.OtherPreserved {
+			return nil, unsupported("an outer join of a derived table with sharded table %s across shards", pc.refs[group[0]].String())
+		}
+		for _, r := range oj.Preserved {
+			if !inGroup[r] {
+				return nil, unsupported("an outer join that preserves %s table %s with sharded table %s across shards (%s)",
+					clsName(pc.refs[r].cls), pc.refs[r].String(), pc.refs[group[0]].String(), pc.partsText(rule, parts))
+			}
+		}
+	}
 	pl := &Plan{Kind: KindQuery, Write: pc.st.Write && pc.st.Explain == "", Raw: pc.st.SQL}
 	tpl := pc.st.Template
 	var limit string

@@ -600,6 +600,17 @@ func (a *analyzer) walkJoin(b int, n ast.ResultSetNode, nullSide bool, conds *[]
 	if j.Right != nil {
 		a.walkJoin(b, j.Right, rightNull, conds, out)
 	}
+	if j.Tp == ast.LeftJoin || j.Tp == ast.RightJoin {
+		var oj OuterJoin
+		l, lo := a.sourceRefs(j.Left, nil)
+		r, ro := a.sourceRefs(j.Right, nil)
+		if j.Tp == ast.LeftJoin {
+			oj = OuterJoin{Preserved: l, OtherPreserved: lo, Nullable: r, OtherNullable: ro}
+		} else {
+			oj = OuterJoin{Preserved: r, OtherPreserved: ro, Nullable: l, OtherNullable: lo}
+		}
+		out.OuterJoins = append(out.OuterJoins, oj)
+	}
 	if j.On != nil && j.On.Expr != nil {
 		a.collectEqs(b, j.On.Expr, out)
 		if j.Tp == ast.CrossJoin && !nullSide {
@@ -615,6 +626,33 @@ func (a *analyzer) walkJoin(b int, n ast.ResultSetNode, nullSide bool, conds *[]
 			}
 		}
 	}
+}
+
+// sourceRefs lists the base table refs of a join subtree, and whether it has
+// other sources (derived tables, CTE references).
+func (a *analyzer) sourceRefs(n ast.ResultSetNode, out []int) ([]int, bool) {
+	switch x := n.(type) {
+	case *ast.Join:
+		other := false
+		if x.Left != nil {
+			var o bool
+			out, o = a.sourceRefs(x.Left, out)
+			other = other || o
+		}
+		if x.Right != nil {
+			var o bool
+			out, o = a.sourceRefs(x.Right, out)
+			other = other || o
+		}
+		return out, other
+	case *ast.TableSource:
+		if tn, ok := x.Source.(*ast.TableName); ok {
+			if r := a.refIndex(tn); r >= 0 {
+				return append(out, r), false
+			}
+		}
+	}
+	return out, true
 }
 
 func (a *analyzer) sourceRef(n ast.ResultSetNode) int {

@@ -125,6 +125,19 @@ type Block struct {
 	// JoinEqs lists column = column equalities that hold for every joined
 	// row (top-level conjuncts of WHERE and of every ON, and USING columns).
 	JoinEqs [][2]ColRef
+	// OuterJoins lists the outer joins of the FROM clause: the tables of the
+	// preserved side and of the null-supplying side.
+	OuterJoins []OuterJoin
+}
+
+// OuterJoin is one LEFT/RIGHT JOIN: the table refs on its preserved and
+// null-supplying sides; Other* report derived tables or CTE references on
+// that side.
+type OuterJoin struct {
+	Preserved      []int
+	Nullable       []int
+	OtherPreserved bool
+	OtherNullable  bool
 }
 
 // ColRef is a column reference in a block.
