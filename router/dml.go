@@ -188,11 +188,17 @@ func (pc *pctx) planSharded(sharded []int) (*Plan, error) {
 }
 
 // colocated returns the sharded refs when case A applies, else why not.
-func (pc *pctx) colocated(sharded []int) ([]int, string) {
-	for _, r := range sharded {
-		if pc.refs[r].ref.Block != 0 {
-			return nil, fmt.Sprintf("a subquery or derived table on sharded table %s that spans several partitions", pc.refs[r].String())
+func (pc *pctx) colocated(all []int) ([]int, string) {
+	// the sharded tables of the top block; those of subqueries must then
+	// resolve to the same single partition (planGroup)
+	var sharded []int
+	for _, r := range all {
+		if pc.refs[r].ref.Block == 0 {
+			sharded = append(sharded, r)
 		}
+	}
+	if len(sharded) == 0 {
+		return nil, fmt.Sprintf("a subquery or derived table on sharded table %s that spans several partitions", pc.refs[all[0]].String())
 	}
 	if len(sharded) == 1 {
 		return sharded, ""
@@ -379,6 +385,9 @@ func (pc *pctx) singleWith(group []int, p int) (*Plan, string) {
 		}
 		part, why := pc.onePartition(i)
 		if part == nil {
+			part = pc.correlated(i, group, p)
+		}
+		if part == nil {
 			return nil, why
 		}
 		if part.shard != shard {
@@ -402,6 +411,28 @@ func (pc *pctx) onePartition(i int) (*cpart, string) {
 		return nil, fmt.Sprintf("a subquery or derived table on sharded table %s that spans several partitions", t.String())
 	}
 	return &t.rule.parts[set.idx[0]], ""
+}
+
+// correlated resolves sharded ref i of a subquery whose WHERE equates its
+// shard key with the shard key of a group table (on partition p, same
+// partitioning): then i's rows that matter are on partition p too.
+func (pc *pctx) correlated(i int, group []int, p int) *cpart {
+	t := &pc.refs[i]
+	for _, eq := range pc.st.Blocks[t.ref.Block].JoinEqs {
+		a, b := pc.keyRef(eq[0]), pc.keyRef(eq[1])
+		if b == i {
+			a, b = b, a
+		}
+		if a != i {
+			continue
+		}
+		for _, g := range group {
+			if g == b && sameShape(t.rule, pc.refs[g].rule) {
+				return &t.rule.parts[p]
+			}
+		}
+	}
+	return nil
 }
 
 // planSingle is case B.
