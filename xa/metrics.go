@@ -53,7 +53,7 @@ func (c *Coordinator) Collectors() []prometheus.Collector {
 
 // ResolverStats is a snapshot of a Resolver's counters.
 type ResolverStats struct {
-	InDoubtFound uint64 // prepared Shardline branches seen (summed over rounds)
+	InDoubtFound uint64 // in-doubt transactions (gtrids) found prepared by the resolver
 	Resolved     uint64 // gtrids marked resolved by the resolver
 }
 
@@ -84,7 +84,7 @@ func (r *Resolver) Collectors() []prometheus.Collector {
 		}, func() float64 { return float64(v.Load()) })
 	}
 	return []prometheus.Collector{
-		counter("resolver_in_doubt_found_total", "Prepared Shardline branches seen by the resolver.", &m.found),
+		counter("resolver_in_doubt_found_total", "In-doubt transactions found prepared by the resolver.", &m.found),
 		counter("resolver_resolved_total", "Transactions marked resolved by the resolver.", &m.resolved),
 		m.latency,
 	}

@@ -7,8 +7,11 @@ import (
 	"time"
 )
 
-// Shards gives the resolver a connection to every shard. Conn returns a
+// Shards gives the resolver a connection to every shard (one per backend
+// server: XA RECOVER lists every branch on the server). Conn returns a
 // connection and a release function the resolver calls when done with it.
+// When a statement outlives its timeout the resolver closes the connection
+// (if it implements io.Closer) before releasing it; release must cope.
 type Shards interface {
 	Names() []string
 	Conn(ctx context.Context, shard string) (Conn, func(), error)

@@ -42,8 +42,9 @@ func (r *Resolver) markResolved(ctx context.Context, scans []*shardScan, seen ma
 		n++
 		r.mu.Lock()
 		delete(r.pending, g)
-		if first, ok := seen[g]; ok {
+		if first, ok := r.firstSeen[g]; ok {
 			r.stats.latency.Observe(time.Since(first).Seconds())
+			delete(r.firstSeen, g)
 		}
 		r.mu.Unlock()
 	}

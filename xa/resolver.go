@@ -133,7 +133,6 @@ func (r *Resolver) RunOnce(ctx context.Context) (Report, error) {
 		}
 		rep.InDoubt += len(s.xids)
 	}
-	r.stats.found.Add(uint64(rep.InDoubt))
 	seen := r.touchSeen(scans, allOK)
 	decisions, err := r.decideAll(ctx, seen)
 	errs = append(errs, err, listErr)
@@ -166,6 +165,7 @@ func (r *Resolver) touchSeen(scans []*shardScan, complete bool) map[string]time.
 			keys[branchKey(s.shard, x)] = true
 			if _, ok := r.firstSeen[x.Gtrid]; !ok {
 				r.firstSeen[x.Gtrid] = now
+				r.stats.found.Add(1)
 			}
 			seen[x.Gtrid] = r.firstSeen[x.Gtrid]
 		}
@@ -173,7 +173,9 @@ func (r *Resolver) touchSeen(scans []*shardScan, complete bool) map[string]time.
 	if complete {
 		for g := range r.firstSeen {
 			if _, ok := seen[g]; !ok {
-				delete(r.firstSeen, g)
+				if _, ok := r.pending[g]; !ok { // kept for the latency metric
+					delete(r.firstSeen, g)
+				}
 			}
 		}
 		for k := range r.ownerFree {
