@@ -51,8 +51,9 @@ type DecisionLog interface {
 // its decision (bounded by Config.PrepareTimeout + Config.DecisionTimeout).
 const MinDecisionRetention = 10 * time.Minute
 
-// decisionLogOf is DecisionLog over any string-based outcome type.
-type decisionLogOf[O ~string] interface {
+// DecisionLogOf is DecisionLog over any string-based outcome type (what
+// metaraft.Node implements with its own Outcome); see AdaptLog.
+type DecisionLogOf[O ~string] interface {
 	RecordDecision(ctx context.Context, gtrid string, o O) (O, error)
 	LookupDecision(ctx context.Context, gtrid string) (O, bool, error)
 	MarkResolved(ctx context.Context, gtrid string) error
@@ -61,9 +62,9 @@ type decisionLogOf[O ~string] interface {
 // AdaptLog turns a log whose outcome type is another string type (such as
 // metaraft.Outcome, "commit"/"abort") into a DecisionLog:
 // xa.AdaptLog[metaraft.Outcome](node).
-func AdaptLog[O ~string](l decisionLogOf[O]) DecisionLog { return adapted[O]{l} }
+func AdaptLog[O ~string](l DecisionLogOf[O]) DecisionLog { return adapted[O]{l} }
 
-type adapted[O ~string] struct{ l decisionLogOf[O] }
+type adapted[O ~string] struct{ l DecisionLogOf[O] }
 
 func (a adapted[O]) RecordDecision(ctx context.Context, g string, o Outcome) (Outcome, error) {
 	got, err := a.l.RecordDecision(ctx, g, O(o))
