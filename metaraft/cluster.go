@@ -44,8 +44,10 @@ func (n *Node) Leader() string {
 	return string(id)
 }
 
-// AppliedIndex is the index of the last log entry applied to this node's FSM.
-func (n *Node) AppliedIndex() uint64 { return n.fsm.applied.Load() }
+// AppliedIndex is the index of the last log entry this node has applied
+// (raft's view: it includes no-op, barrier and configuration entries,
+// which the FSM never sees).
+func (n *Node) AppliedIndex() uint64 { return n.raft.AppliedIndex() }
 
 // Barrier waits until every entry committed before the call is applied on
 // the leader. Leader only (ErrNotLeader otherwise).
@@ -322,6 +324,6 @@ func (n *Node) Stats() Stats {
 // everything that was in its log at Open (and anything at all): i.e. it
 // serves a current shard map. Used by /readyz.
 func (n *Node) Ready() bool {
-	applied := n.AppliedIndex()
+	applied := n.raft.AppliedIndex()
 	return n.Leader() != "" && applied > 0 && applied >= n.startAt
 }

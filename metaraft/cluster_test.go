@@ -376,3 +376,27 @@ func TestClusterDecisionGC(t *testing.T) {
 		}
 	}
 }
+
+// TestLookupRightAfterElection: if it fails, a new leader whose log ends
+// with entries the FSM never sees (no-op, barrier) cannot serve a
+// linearizable LookupDecision, or a restarted node never reports ready,
+// until some unrelated write happens.
+func TestLookupRightAfterElection(t *testing.T) {
+	nodes := startCluster(t, 3, nil)
+	leader := waitLeader(t, nodes)
+	if _, err := leader.node.RecordDecision(ctxT(t), "g-old", Commit); err != nil {
+		t.Fatal(err)
+	}
+	leader.stop()
+	rest := followers(nodes, leader)
+	newLeader := waitLeader(t, rest)
+	ctx, cancel := contextWithTimeout(2 * time.Second)
+	defer cancel()
+	for _, tn := range rest {
+		if o, found, err := tn.node.LookupDecision(ctx, "g-old"); err != nil || !found || o != Commit {
+			t.Fatalf("lookup on %s (leader %s) with no write since the election: %v %v %v", tn.cfg.NodeID, newLeader.cfg.NodeID, o, found, err)
+		}
+	}
+	restarted := startNode(t, leader.cfg)
+	waitFor(t, "restarted node ready without new writes", restarted.node.Ready)
+}

@@ -54,8 +54,8 @@ func (n *Node) RecordDecision(ctx context.Context, gtrid string, o Outcome) (Out
 }
 
 // LookupDecision reads the decision for gtrid linearizably. On the leader:
-// note the last log index, confirm leadership (VerifyLeader), wait until the
-// FSM has applied that index, read. On a follower the read is forwarded to
+// a Barrier (commits with a quorum, returns once everything before it is
+// applied), then a local read. On a follower the read is forwarded to
 // the leader (POST /internal/lookup) and this node then waits until it has
 // applied the leader's read index, so a following local read agrees.
 // Retries while there is no leader, until ctx (or ApplyTimeout) ends.
@@ -111,37 +111,22 @@ func (n *Node) lookupOnce(ctx context.Context, gtrid string) (Decision, bool, er
 	return *resp.Decision, true, nil
 }
 
-// readIndex makes a linearizable read point on the leader: every entry
-// committed before the call is in the leader's log (≤ LastIndex); once
-// leadership is confirmed and that index applied, local state is current.
-// The index returned is applied here, hence committed: a follower may wait
-// for it safely.
+// readIndex makes a linearizable read point on the leader with a Barrier:
+// it commits only with a quorum (so this node was the leader after the call
+// began) and returns once the FSM has applied every entry before it. (A
+// LastIndex + VerifyLeader read index does not work with hashicorp/raft:
+// no-op, barrier and configuration entries never reach the FSM, so its
+// applied index may never reach LastIndex.) The returned index is the FSM's
+// last applied command, which a follower can wait for.
 func (n *Node) readIndex(ctx context.Context) (uint64, error) {
-	index := n.raft.LastIndex()
-	if err := n.raft.VerifyLeader().Error(); err != nil {
-		return 0, fmt.Errorf("%w: %v", ErrNotLeader, err)
+	timeout := n.cfg.ApplyTimeout
+	if dl, ok := ctx.Deadline(); ok {
+		timeout = time.Until(dl)
 	}
-	// Entries up to index may still be uncommitted; if leadership is lost
-	// they may never commit, so stop waiting then (the caller retries).
-	t := time.NewTicker(20 * time.Millisecond)
-	defer t.Stop()
-	for {
-		applied, ch := n.fsm.appliedCh()
-		if applied >= index {
-			return index, nil
-		}
-		select {
-		case <-ch:
-		case <-t.C:
-			if !n.IsLeader() {
-				return 0, ErrNotLeader
-			}
-		case <-ctx.Done():
-			return 0, ctx.Err()
-		case <-n.stop:
-			return 0, ErrClosed
-		}
+	if err := n.raft.Barrier(timeout).Error(); err != nil {
+		return 0, fmt.Errorf("%w: read barrier: %v", ErrNotLeader, err)
 	}
+	return n.fsm.applied.Load(), nil
 }
 
 func (n *Node) handleLookup(w http.ResponseWriter, r *http.Request) {

@@ -74,15 +74,14 @@ func (n *Node) proposeOnce(ctx context.Context, typ cmdType, data []byte) (apply
 // returned error is about the Raft write; the command's own error (e.g.
 // ErrVersionConflict) is in applyResult.Err.
 func (n *Node) applyLocal(ctx context.Context, typ cmdType, data []byte) (applyResult, uint64, error) {
-	if typ.isMapCommand() && n.fsm.applied.Load() >= n.raft.LastIndex() {
-		// Fully applied: the local map is exact, so fail fast without a log entry.
-		if _, err := planMapChange(n.fsm.shardMap.Load(), typ, data[1:]); err != nil {
-			return applyResult{Err: err}, 0, nil
-		}
-	}
 	timeout := n.cfg.ApplyTimeout
 	if dl, ok := ctx.Deadline(); ok {
 		timeout = time.Until(dl)
+	}
+	if typ.isMapCommand() {
+		if err := n.precheckMap(typ, data, timeout); err != nil {
+			return applyResult{Err: err}, 0, nil
+		}
 	}
 	f := n.raft.Apply(data, timeout)
 	done := make(chan struct{})
@@ -100,6 +99,22 @@ func (n *Node) applyLocal(ctx context.Context, typ cmdType, data []byte) (applyR
 		return applyResult{}, 0, fmt.Errorf("metaraft: unexpected FSM response %T", f.Response())
 	}
 	return res, f.Index(), nil
+}
+
+// precheckMap validates a shard-map command against the leader's map
+// before it goes into the log, so a refused change costs no entry. The
+// local map may lag the log, so a failure is confirmed after a Barrier
+// (which applies everything before it); if the Barrier fails, the FSM
+// decides.
+func (n *Node) precheckMap(typ cmdType, data []byte, timeout time.Duration) error {
+	if _, err := planMapChange(n.fsm.shardMap.Load(), typ, data[1:]); err == nil {
+		return nil
+	}
+	if n.raft.Barrier(timeout).Error() != nil {
+		return nil
+	}
+	_, err := planMapChange(n.fsm.shardMap.Load(), typ, data[1:])
+	return err
 }
 
 // raftError maps a raft Apply error to our sentinels.
