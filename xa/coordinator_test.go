@@ -66,10 +66,8 @@ func coordCommit2PC(t *testing.T, c *cluster) {
 		if !lc.sent("XA PREPARE") || len(e.ours(i)) != 0 {
 			t.Fatalf("shard %d: prepared=%v, left %v", i, lc.sent("XA PREPARE"), e.ours(i))
 		}
-		r, err := lc.Execute("SELECT @@session.wait_timeout = @@global.wait_timeout")
-		mustOK(t, err, "wait_timeout")
-		if v, _ := r.GetInt(0, 0); v != 1 {
-			t.Fatalf("shard %d: session wait_timeout not restored", i)
+		if !sessionClean(t, lc, txn.Gtrid(), c.names[i]) {
+			t.Fatalf("shard %d: owner lock or short wait_timeout left on a pooled connection", i)
 		}
 	}
 	if s := e.coord.Stats(); s.Commits2PC != 1 || s.Commits1PC != 0 {
@@ -152,6 +150,21 @@ func coordPresumedAbort(t *testing.T, c *cluster) {
 	if len(e.ours(0)) != 0 || len(e.ours(1)) != 0 {
 		t.Fatal("prepared branches left")
 	}
+	if !sessionClean(t, a, txn.Gtrid(), c.names[0]) {
+		t.Fatal("the surviving connection keeps the owner lock or the short wait_timeout")
+	}
+}
+
+// sessionClean reports whether conn holds no owner lock for gtrid's branch
+// on shard and has its default wait_timeout back.
+func sessionClean(t *testing.T, conn Conn, gtrid, shard string) bool {
+	t.Helper()
+	x, err := NewXID(gtrid, shard)
+	mustOK(t, err, "xid")
+	r, err := conn.Execute("SELECT IS_USED_LOCK('" + ownerLock(x) + "') IS NULL AND @@session.wait_timeout = @@global.wait_timeout")
+	mustOK(t, err, "session state")
+	v, _ := r.GetInt(0, 0)
+	return v == 1
 }
 
 // coordResolverWins: if it fails, the coordinator commits after the
