@@ -238,7 +238,10 @@ func TestListenAndServeShutdown(t *testing.T) {
 // panic on it.
 func TestInternalRejectsGarbage(t *testing.T) {
 	m := startMember(t, "n1", nil, nil)
-	waitFor(t, "ready", m.node.Ready)
+	waitFor(t, "leader published its addresses", func() bool {
+		ci := m.node.Cluster()
+		return m.node.Ready() && len(ci.Nodes) == 1 && ci.Nodes[0].AdminAddr != ""
+	})
 	before := m.node.AppliedIndex()
 	for _, body := range []string{`{"command": "7g=="}`, `{"command": "AXs="}`, `{}`, `nope`} {
 		if code, out := call(t, "POST", m.url+"/internal/apply", token, body); code != http.StatusBadRequest {
