@@ -81,8 +81,13 @@ func (s *Session) execQuery(p *router.Plan, sql string, raw []byte, a *stmtArgs)
 	if !s.autocommit && s.txn == nil {
 		s.beginTxn()
 	}
-	if len(p.Targets) == 1 && p.Merge == nil {
-		if p.Write && isDDL(p.Targets[0].SQL) {
+	if p.DDL && s.txn != nil {
+		if err := s.commit(); err != nil { // DDL commits implicitly, as in MySQL
+			return "write", err
+		}
+	}
+	if len(p.Targets) == 1 && p.Merge == nil && p.RenameTable == nil {
+		if p.DDL {
 			s.srv.collations.invalidate()
 		}
 		err := s.execSingle(p, p.Targets[0], sql, raw, a)
@@ -208,6 +213,14 @@ func (s *Session) set(p *router.Plan, sql string) error {
 	for k, v := range s.st.vars {
 		next.vars[k] = v
 	}
+	if oneShot(p.Sets) {
+		// SET TRANSACTION ... without a scope: for the next transaction only.
+		if s.txn != nil && len(s.txn.conns) > 0 {
+			return newError(1568, "Transaction characteristics can't be changed while a transaction is in progress")
+		}
+		s.nextTxn = append(s.nextTxn, sql)
+		return s.writeOK(0, 0, 0)
+	}
 	autocommit := s.autocommit
 	needsBackend := false
 	for _, v := range p.Sets {
@@ -286,6 +299,15 @@ func (s *Session) anyShard() string {
 		}
 	}
 	return best
+}
+
+func oneShot(sets []router.SetVar) bool {
+	for _, v := range sets {
+		if !v.OneShot {
+			return false
+		}
+	}
+	return len(sets) > 0
 }
 
 func parseBool(v string) (bool, error) {

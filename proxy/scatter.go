@@ -48,6 +48,7 @@ func (s *Session) execScatter(p *router.Plan, a *stmtArgs) error {
 	if spec == nil {
 		spec = &router.MergeSpec{Limit: -1}
 	}
+	spec = spec.Resolve(len(streams[0].Fields())) // SELECT * with hidden sort columns
 	opts := merge.Options{}
 	if len(spec.OrderBy) > 0 || len(spec.GroupBy) > 0 || spec.Distinct || len(spec.Aggregates) > 0 {
 		opts.Collations = s.columnCollations(p.Targets[0].Shard, streams[0].Fields())
@@ -60,7 +61,11 @@ func (s *Session) execScatter(p *router.Plan, a *stmtArgs) error {
 		return err
 	}
 	defer merged.Close()
-	return s.writeResultSet(merged.Fields(), merged, a.binary())
+	var out router.RowStream = merged
+	if p.RenameTable != nil {
+		out = &renameStream{RowStream: merged, r: p.RenameTable}
+	}
+	return s.writeResultSet(out.Fields(), out, a.binary())
 }
 
 // openStreams sends every target's query, then reads the headers. Outside a
@@ -156,30 +161,11 @@ func (s *Session) openTxnStreams(targets []router.Target) ([]router.RowStream, e
 	return streams, nil
 }
 
-// isDDL reports whether a physical statement is DDL, which MySQL never runs
-// inside a transaction (it commits implicitly).
-func isDDL(sql string) bool {
-	w := strings.ToUpper(firstWord(sql))
-	switch w {
-	case "CREATE", "ALTER", "DROP", "TRUNCATE", "RENAME":
-		return true
-	}
-	return false
-}
-
-func firstWord(sql string) string {
-	sql = strings.TrimLeft(sql, " \t\r\n(")
-	if i := strings.IndexAny(sql, " \t\r\n("); i >= 0 {
-		return sql[:i]
-	}
-	return sql
-}
-
 // execMultiWrite runs a write on several targets atomically: inside the
 // session's transaction, or in a transaction of its own (two-phase commit
 // when it spans shards). DDL runs on every target without a transaction.
 func (s *Session) execMultiWrite(p *router.Plan, a *stmtArgs) error {
-	if isDDL(p.Targets[0].SQL) {
+	if p.DDL {
 		if err := s.commit(); err != nil { // DDL commits implicitly, as in MySQL
 			return err
 		}

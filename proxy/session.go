@@ -57,7 +57,8 @@ type Session struct {
 
 	st         sessionState
 	autocommit bool
-	txn        *txn // open transaction, nil outside one
+	txn        *txn     // open transaction, nil outside one
+	nextTxn    []string // SET TRANSACTION statements for the next transaction
 	stmts      map[uint32]*clientStmt
 	nextStmt   uint32
 	lastInsert uint64

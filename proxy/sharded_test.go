@@ -261,3 +261,49 @@ func TestSavepointsAcrossShards(t *testing.T) {
 }
 
 var _ = gomysql.ErrInvalidConn
+
+// TestShowWithLogicalNames: SHOW TABLES lists logical tables (not
+// partitions), SHOW CREATE TABLE and SHOW INDEX name the logical table,
+// EXPLAIN FORMAT=SHARDLINE shows the targets, and SELECT * with ORDER BY
+// and LIMIT across shards works. If it fails, tools that introspect the
+// schema see physical partitions.
+func TestShowWithLogicalNames(t *testing.T) {
+	e := startXAEnv(t, 2, shardedMap, nil)
+	db := e.db(true)
+	for _, ddl := range schemaDDL {
+		mustExec(t, db, ddl)
+	}
+	loadData(t, db)
+	tables, err := queryStrings(db, "SHOW TABLES")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := fmt.Sprint(tables)
+	for _, want := range []string{"orders", "users_h", "countries"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("SHOW TABLES lacks %s: %s", want, got)
+		}
+	}
+	if strings.Contains(got, "order_0") {
+		t.Errorf("SHOW TABLES shows partitions: %s", got)
+	}
+	var name, create string
+	if err := db.QueryRow("SHOW CREATE TABLE orders").Scan(&name, &create); err != nil {
+		t.Fatal(err)
+	}
+	if name != "orders" || !strings.HasPrefix(create, "CREATE TABLE `orders`") {
+		t.Errorf("SHOW CREATE TABLE orders: %q %q", name, create[:min(40, len(create))])
+	}
+	idx, err := queryStrings(db, "SHOW INDEX FROM orders")
+	if err != nil || len(idx) == 0 || idx[0][0] != "orders" {
+		t.Errorf("SHOW INDEX FROM orders: %v %v", idx, err)
+	}
+	plan, err := queryStrings(db, "EXPLAIN FORMAT=SHARDLINE SELECT * FROM orders WHERE user_id = 5")
+	if err != nil || len(plan) != 1 || !strings.Contains(fmt.Sprint(plan), "order_02") {
+		t.Errorf("EXPLAIN FORMAT=SHARDLINE of a point select: %v %v", plan, err)
+	}
+	rows, err := queryStrings(db, "SELECT * FROM orders ORDER BY amount DESC, id LIMIT 3")
+	if err != nil || len(rows) != 3 || len(rows[0]) != 6 {
+		t.Errorf("SELECT * ... ORDER BY LIMIT across shards: %v %v", rows, err)
+	}
+}

@@ -39,10 +39,12 @@ type txn struct {
 	conns      map[string]*backendConn
 	dist       DistributedTxn
 	savepoints []string // savepoints set before any shard was touched
+	oneShot    []string // SET TRANSACTION statements run before each branch starts
 }
 
 func (s *Session) beginTxn() {
-	t := &txn{conns: map[string]*backendConn{}}
+	t := &txn{conns: map[string]*backendConn{}, oneShot: s.nextTxn}
+	s.nextTxn = nil
 	if s.srv.deps.Txns != nil {
 		t.dist = s.srv.deps.Txns.Begin()
 	}
@@ -64,6 +66,12 @@ func (s *Session) txnConn(shard string) (*backendConn, error) {
 	bc, err := s.acquireFree(shard)
 	if err != nil {
 		return nil, err
+	}
+	for _, q := range t.oneShot {
+		if _, err := bc.exec(q); err != nil {
+			bc.pool.put(bc)
+			return nil, err
+		}
 	}
 	if t.dist != nil {
 		err = t.dist.Enlist(shard, branchConn{bc})
