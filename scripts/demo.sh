@@ -1,15 +1,22 @@
 #!/usr/bin/env bash
-# Local demo cluster (see "Demo layout" in DESIGN.md), everything on 127.0.0.1:
+# Local demo cluster (see "Demo layout" in DESIGN.md and README.md), everything
+# on 127.0.0.1:
 #   shards   t3306 -> 13306, t3307 -> 13307   (MariaDB, datadirs under .demo/)
 #   proxies  n1 -> 6033, n2 -> 6034, n3 -> 6035 (bin/shardline --config scripts/demo/nN.yaml)
+#            admin HTTP 9090..9092, Raft 7001..7003
 #
-#   scripts/demo.sh up      start whatever is not running yet; returns when all answer
+#   scripts/demo.sh up      start whatever is not running yet (a killed node or
+#                           shard comes back, a running one is left alone),
+#                           create schema oms and table orders (idempotent),
+#                           insert the sample rows once, print how to connect
 #   scripts/demo.sh down    stop everything `up` started; no process is left
 #   scripts/demo.sh clean   down, then remove .demo/
 #
 # A proxy node is started only when bin/shardline exists and its config file
 # scripts/demo/<node>.yaml exists (override the directory with
 # SHARDLINE_DEMO_CONFIG_DIR). Proxy logs and pid files are in .demo/.
+# Needs mariadbd + mariadb-install-db (MariaDB server) and the mariadb (or
+# mysql) client; as root on Debian/Ubuntu `up` installs them with apt-get.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -110,9 +117,112 @@ stop_proxy() {
 
 shard_names() { local s; for s in "${SHARDS[@]}"; do echo "${s%%:*}"; done; }
 
+# have PROG: PROG is in PATH or in /usr/sbin (Debian's mariadbd is there).
+have() { command -v "$1" >/dev/null 2>&1 || [[ -x /usr/sbin/$1 ]]; }
+
+# ensure_mariadb: the MariaDB server and client must be installed. As root on
+# Debian/Ubuntu they are installed with apt-get; elsewhere say what to install.
+ensure_mariadb() {
+	if have mariadbd && have mariadb-install-db && { have mariadb || have mysql; }; then
+		return 0
+	fi
+	if [[ $(id -u) -eq 0 && -r /etc/debian_version ]] && have apt-get; then
+		say "MariaDB not found: installing mariadb-server and mariadb-client with apt-get"
+		export DEBIAN_FRONTEND=noninteractive
+		apt-get update -q
+		apt-get install -y -q --no-install-recommends mariadb-server mariadb-client
+		have mariadbd && have mariadb-install-db && return 0
+	fi
+	cat >&2 <<-'EOT'
+		The demo needs MariaDB 10.6 or newer (mariadbd, mariadb-install-db and the
+		mariadb client; the demo starts its own servers, no system service is used).
+		Install it, then run `make demo` again:
+		  Debian/Ubuntu:  sudo apt-get install mariadb-server mariadb-client
+		  Fedora/RHEL:    sudo dnf install mariadb-server mariadb
+		  macOS:          brew install mariadb
+	EOT
+	exit 1
+}
+
+# sql PORT [DB]: run the SQL on stdin through the mariadb/mysql client.
+sql() {
+	local client=mariadb
+	have mariadb || client=mysql
+	"$client" --no-defaults -h127.0.0.1 -P"$1" -uapp -papp --connect-timeout=5 ${2:+"$2"}
+}
+
+# check_shard_ports: a shard that is not running must find its port free
+# (otherwise mariadbd would fail with a less clear message).
+check_shard_ports() {
+	local s name port
+	for s in "${SHARDS[@]}"; do
+		name=${s%%:*} port=${s##*:}
+		if ! "$CTL" status -dir "$DEMO_DIR" "$name" >/dev/null 2>&1 && port_open "$port"; then
+			say "shard $name: port $port is already taken by another process (not a demo shard)" >&2
+			return 1
+		fi
+	done
+}
+
+# SCHEMA_SQL creates the demo schema through the proxy (idempotent): CREATE
+# DATABASE runs on every shard, CREATE TABLE on the sharded table creates
+# order_01 on t3306 and order_02 on t3307.
+SCHEMA_SQL="CREATE DATABASE IF NOT EXISTS oms;
+USE oms;
+CREATE TABLE IF NOT EXISTS orders (id BIGINT PRIMARY KEY, user_id BIGINT NOT NULL,
+  item VARCHAR(64), amount DECIMAL(10,2)) ENGINE=InnoDB;"
+
+# SAMPLE_SQL inserts the sample rows once (INSERT IGNORE: a second run keeps
+# them as they are). Odd user_ids live in order_02 on t3307, even ones in
+# order_01 on t3306 (algorithm mod: partition = user_id mod 2).
+SAMPLE_SQL="INSERT IGNORE INTO orders (id, user_id, item, amount) VALUES
+  (1, 1, 'keyboard', 49.90), (2, 2, 'mouse', 19.90),
+  (3, 3, 'monitor', 189.00), (4, 4, 'cable', 4.50);"
+
+# seed creates the schema and the sample rows through the first proxy node
+# that answers, retrying while the cluster settles.
+seed() {
+	local deadline=$((SECONDS + PROXY_START_TIMEOUT)) n port err
+	while :; do
+		for n in "${NODES[@]}"; do
+			port=${n##*:}
+			port_open "$port" || continue
+			if err=$(printf '%s\n%s\n' "$SCHEMA_SQL" "$SAMPLE_SQL" | sql "$port" 2>&1); then
+				say "schema oms, table orders and sample rows ready (through 127.0.0.1:$port)"
+				return 0
+			fi
+		done
+		if ((SECONDS >= deadline)); then
+			say "could not create the demo schema through the proxies: $err" >&2
+			return 1
+		fi
+		sleep 0.5
+	done
+}
+
+print_help() {
+	cat <<-'EOT'
+
+		Shardline demo is up (README.md has the walkthrough).
+		  SQL, any node:   mariadb -h127.0.0.1 -P6033 -uapp -papp oms     (also -P6034, -P6035)
+		  shards directly: mariadb -h127.0.0.1 -P13306 -uroot oms   (t3306: order_01)
+		                   mariadb -h127.0.0.1 -P13307 -uroot oms   (t3307: order_02)
+		  admin API:       http://127.0.0.1:9090 (also 9091, 9092), token demo-token
+		                   curl -H 'Authorization: Bearer demo-token' http://127.0.0.1:9090/v1/cluster
+		  shardctl:        export SHARDCTL_ADDR=127.0.0.1:9090 SHARDCTL_TOKEN=demo-token
+		                   bin/shardctl cluster status
+		                   bin/shardctl map show
+		                   bin/shardctl txn list
+		  logs:            .demo/n1.log .demo/n2.log .demo/n3.log
+		  stop:            make demo-down     (make demo-clean also deletes .demo/)
+	EOT
+}
+
 up() {
+	ensure_mariadb
 	ensure_ctl
 	mkdir -p "$DEMO_DIR"
+	check_shard_ports
 	"$CTL" up -dir "$DEMO_DIR" "${SHARDS[@]}"
 	if [[ ! -x bin/shardline ]]; then
 		say "bin/shardline does not exist (cmd/shardline not built); only the MariaDB shards are running."
@@ -122,7 +232,17 @@ up() {
 	for n in "${NODES[@]}"; do
 		start_proxy "${n%%:*}" "${n##*:}"
 	done
-	say "demo up: mariadb --no-defaults -h127.0.0.1 -P6033 -uapp -papp   (shards: -P13306 / -P13307 -uroot)"
+	seed
+	print_help
+}
+
+# ports_in_use lists the demo ports something still listens on.
+ports_in_use() {
+	local p
+	for p in 13306 13307 6033 6034 6035 9090 9091 9092 7001 7002 7003; do
+		port_open "$p" && printf '%s ' "$p"
+	done
+	return 0
 }
 
 down() {
@@ -134,6 +254,11 @@ down() {
 		ensure_ctl
 		# shellcheck disable=SC2046
 		"$CTL" down -dir "$DEMO_DIR" $(shard_names)
+	fi
+	local busy
+	busy=$(ports_in_use)
+	if [[ -n $busy ]]; then
+		say "note: ports still in use after demo-down (not by this demo's processes): $busy" >&2
 	fi
 }
 
