@@ -9,6 +9,7 @@ import (
 	"io"
 	"strconv"
 	"sync"
+	"time"
 )
 
 // branchState is where one shard's branch stands, as far as the coordinator knows.
@@ -86,18 +87,45 @@ func execCtx(ctx context.Context, c Conn, q string) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("%w: %w", errAbandoned, err)
 	}
+	return withCtx(ctx, c, func() error { _, err := c.Execute(q); return err })
+}
+
+// withCtx runs f (statements on c) in a goroutine and gives up when ctx
+// ends: it interrupts c, waits (briefly) for f to return so that nobody
+// uses c concurrently, and closes c.
+func withCtx(ctx context.Context, c Conn, f func() error) error {
 	done := make(chan error, 1)
-	go func() {
-		_, err := c.Execute(q)
-		done <- err
-	}()
+	go func() { done <- f() }()
 	select {
 	case err := <-done:
 		return err
 	case <-ctx.Done():
-		closeConn(c)
-		return fmt.Errorf("%w: %w", errAbandoned, ctx.Err())
 	}
+	interrupt(c)
+	t := time.NewTimer(time.Second)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+	}
+	closeConn(c)
+	return fmt.Errorf("%w: %w", errAbandoned, ctx.Err())
+}
+
+// deadliner is a connection whose socket deadline can be set while a
+// statement runs: a *client.Conn (through its net.Conn) and any pooled
+// connection that forwards SetDeadline.
+type deadliner interface{ SetDeadline(time.Time) error }
+
+// interrupt makes a blocked Execute on c return: a deadline in the past on
+// the socket (safe while the statement runs), else Close (which, for a
+// go-mysql connection, races with the running statement).
+func interrupt(c Conn) {
+	if d, ok := c.(deadliner); ok {
+		_ = d.SetDeadline(time.Unix(1, 0))
+		return
+	}
+	closeConn(c)
 }
 
 // verb names an XA statement for error messages without the XID bytes.

@@ -17,6 +17,9 @@ import (
 // closes it when it must abandon a branch (a failed or timed-out statement,
 // or a prepared branch left for the resolver): the server then detaches the
 // prepared branch so that another connection can finish it (XA-NOTES 2).
+// If it implements SetDeadline(time.Time) error (a *client.Conn does), a
+// statement whose context ends is interrupted through the socket deadline;
+// otherwise by Close, which races with the running statement in go-mysql.
 type Conn interface {
 	Execute(query string, args ...any) (*mysql.Result, error)
 }

@@ -115,6 +115,13 @@ func (l *logConn) Execute(q string, args ...any) (*mysql.Result, error) {
 	return l.Conn.Execute(q, args...)
 }
 
+func (l *logConn) SetDeadline(t time.Time) error {
+	if d, ok := l.Conn.(deadliner); ok {
+		return d.SetDeadline(t)
+	}
+	return nil
+}
+
 func (l *logConn) Close() error {
 	if c, ok := l.Conn.(interface{ Close() error }); ok {
 		return c.Close()

@@ -46,19 +46,6 @@ func xaRecover(ctx context.Context, c Conn) ([]XID, error) {
 	return res, err
 }
 
-// withCtx runs f (statements on c) and gives up when ctx ends, closing c.
-func withCtx(ctx context.Context, c Conn, f func() error) error {
-	done := make(chan error, 1)
-	go func() { done <- f() }()
-	select {
-	case err := <-done:
-		return err
-	case <-ctx.Done():
-		closeConn(c)
-		return fmt.Errorf("%w: %w", errAbandoned, ctx.Err())
-	}
-}
-
 // shardScan is one shard's connection and prepared Shardline branches.
 type shardScan struct {
 	shard   string
