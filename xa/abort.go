@@ -25,6 +25,7 @@ func (t *Txn) cleanup(ctx context.Context, ph phase, writers []*branch, err erro
 	case phaseRollback:
 		t.rollbackPrepared(ctx, writers)
 		t.c.stats.aborts.Add(1)
+		t.resolvedIfFinished()
 		return abortedError(err)
 	}
 	return err
@@ -38,7 +39,7 @@ func (t *Txn) cleanup(ctx context.Context, ph phase, writers []*branch, err erro
 // outcome is ABORT either way and the client gets the prepare error.
 func (t *Txn) abortPrepare(ctx context.Context, cause error) error {
 	t.c.stats.aborts.Add(1)
-	recorded := true
+	recorded, decided := true, false // decided: an ABORT record was needed and made
 	if t.anyMaybePrepared() {
 		o, err := t.decide(ctx, Abort)
 		if err == nil && o == Commit {
@@ -47,7 +48,7 @@ func (t *Txn) abortPrepare(ctx context.Context, cause error) error {
 			t.c.cfg.Logger.Error("xa: COMMIT recorded for a transaction that failed to prepare", "gtrid", t.gtrid)
 			return unknownError(t.gtrid, fmt.Errorf("xa: unexpected COMMIT for %s", t.gtrid))
 		}
-		recorded = err == nil
+		recorded, decided = err == nil, err == nil
 		if err != nil {
 			t.c.cfg.Logger.Warn("xa: ABORT not recorded; prepared branches left to the resolver", "gtrid", t.gtrid, "err", err)
 		}
@@ -66,7 +67,21 @@ func (t *Txn) abortPrepare(ctx context.Context, cause error) error {
 		}
 		return nil
 	})
+	if decided {
+		t.resolvedIfFinished()
+	}
 	return abortedError(cause)
+}
+
+// resolvedIfFinished marks the decision resolved when no writing branch is
+// left for the resolver.
+func (t *Txn) resolvedIfFinished() {
+	for _, b := range t.branches {
+		if b.wrote && b.state != stFinished {
+			return
+		}
+	}
+	t.c.markResolvedAsync(t.gtrid)
 }
 
 // rollbackPrepared rolls back every writer after ABORT was recorded.

@@ -188,6 +188,10 @@ func coordResolverWins(t *testing.T, c *cluster) {
 	if e.rowsOn(0, id0)+e.rowsOn(1, id1) != 0 || len(e.ours(0))+len(e.ours(1)) != 0 {
 		t.Fatal("rows visible or branches left after a recorded ABORT")
 	}
+	e.coord.Close()
+	if !e.log.isResolved(gtrid) {
+		t.Fatal("ABORT decision with nothing left behind was not marked resolved")
+	}
 }
 
 // coordIndeterminateSettles: if it fails, a Raft append whose reply was
@@ -333,6 +337,9 @@ func coordPausedDuringPrepare(t *testing.T, c *cluster) {
 	e.resolveAll()
 	if e.rowsOn(0, id0)+e.rowsOn(1, id1) != 0 {
 		t.Fatal("rows visible after abort")
+	}
+	if _, err := e.res.RunOnce(context.Background()); err != nil || !e.log.isResolved(txn.Gtrid()) {
+		t.Fatalf("ABORT decision never marked resolved (%v)", err)
 	}
 }
 
