@@ -101,15 +101,15 @@ func (t *Txn) commit2PC(ctx context.Context, writers, readers []*branch) (err er
 		}
 		return err != nil
 	}
-	if crashed("before-prepare") {
+	if crashed(FailBeforePrepare) {
 		return err
 	}
 	start := time.Now()
-	if err = t.prepareAll(ctx, writers); err != nil || crashed("after-prepare") {
+	if err = t.prepareAll(ctx, writers); err != nil || crashed(FailAfterPrepare) {
 		return err
 	}
 	t.finishReaders(ctx, readers)
-	if crashed("before-decision") {
+	if crashed(FailBeforeDecision) {
 		return err
 	}
 	if time.Since(start) > t.c.cfg.PrepareTimeout {
@@ -126,7 +126,7 @@ func (t *Txn) commit2PC(ctx context.Context, writers, readers []*branch) (err er
 	}
 	ph = phaseCommit
 	t.c.stats.commits2PC.Add(1)
-	if crashed("after-decision") || !t.commitAll(ctx, writers, crashed) {
+	if crashed(FailAfterDecision) || !t.commitAll(ctx, writers, crashed) {
 		return err
 	}
 	ph = phaseDone
@@ -185,13 +185,13 @@ func (t *Txn) commitAll(ctx context.Context, writers []*branch, crashed func(str
 	rest := writers
 	if t.c.cfg.Failpoint != nil {
 		t.commitBranches(cctx, writers[:1])
-		if crashed("between-commits") {
+		if crashed(FailBetweenCommits) {
 			return false
 		}
 		rest = writers[1:]
 	}
 	left := t.commitBranches(cctx, rest)
-	if crashed("after-commit") {
+	if crashed(FailAfterCommit) {
 		return false
 	}
 	if left == 0 && allFinished(writers) {

@@ -64,6 +64,16 @@ type Config struct {
 	Failpoint func(name string) error
 }
 
+// Failpoint names, in the order a two-phase commit reaches them.
+const (
+	FailBeforePrepare  = "before-prepare"
+	FailAfterPrepare   = "after-prepare"
+	FailBeforeDecision = "before-decision"
+	FailAfterDecision  = "after-decision"
+	FailBetweenCommits = "between-commits"
+	FailAfterCommit    = "after-commit"
+)
+
 // DefaultConfig returns the production defaults for nodeID and epoch.
 func DefaultConfig(nodeID string, epoch uint64) Config {
 	return Config{

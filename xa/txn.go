@@ -45,7 +45,8 @@ func (t *Txn) Abandoned() []string {
 
 // Enlist runs XA START on c the first time the transaction touches shard;
 // later calls for the same shard and connection do nothing. The proxy must
-// send the shard's statements on c until Commit or Rollback.
+// send the shard's statements on c until Commit or Rollback. On error the
+// shard is not enlisted and c is in an unknown state: do not reuse it.
 func (t *Txn) Enlist(shard string, c Conn) error {
 	if t.done {
 		return ErrTxnDone
