@@ -60,9 +60,14 @@ func (t *Txn) commitOnePhase(ctx context.Context, b *branch) error {
 }
 
 // finishReaders ends the branches that wrote nothing with XA COMMIT ONE
-// PHASE, outside 2PC (XA-NOTES 6). Their errors cannot change the outcome:
+// PHASE, outside 2PC (XA-NOTES 6), within Phase2Timeout. Their errors cannot change the outcome:
 // they are logged and the connection is dropped.
 func (t *Txn) finishReaders(ctx context.Context, readers []*branch) {
+	if len(readers) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, t.c.cfg.Phase2Timeout)
+	defer cancel()
 	fanOut(readers, func(b *branch) error {
 		err := b.exec(ctx, xaEnd(b.xid))
 		if err == nil {

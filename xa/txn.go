@@ -82,13 +82,17 @@ func (t *Txn) MarkWrite(shard string) {
 
 // Rollback rolls back every branch (XA END + XA ROLLBACK). A branch whose
 // connection is lost is rolled back by the server itself; so is one already
-// rolled back by a deadlock. The returned error is informational: whatever
-// it says, no branch is left committed or prepared.
+// rolled back by a deadlock; one that does not answer within Phase2Timeout
+// is abandoned (its connection closed, so the server rolls it back). The
+// returned error is informational: whatever it says, no branch is left
+// committed or prepared.
 func (t *Txn) Rollback(ctx context.Context) error {
 	if t.done {
 		return ErrTxnDone
 	}
 	t.done = true
+	ctx, cancel := context.WithTimeout(ctx, t.c.cfg.Phase2Timeout)
+	defer cancel()
 	err := errors.Join(fanOut(t.branches, func(b *branch) error { return rollbackActive(ctx, b) })...)
 	t.c.stats.rollbacks.Add(1)
 	return err
