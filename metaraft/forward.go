@@ -199,5 +199,34 @@ func (n *Node) handleApply(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, applyResponse{Error: toWire(err)})
 		return
 	}
+	if index > 0 {
+		n.nudgeFollowers()
+	}
 	writeJSON(w, http.StatusOK, applyResponse{Index: index, Result: res, ResultError: toWire(res.Err)})
+}
+
+// nudgeFollowers makes raft send an append now, carrying the commit index
+// of a forwarded write the follower is waiting to apply; otherwise raft
+// sends it with the next entry or after 1-2 CommitTimeouts (single-writer
+// forwarded RecordDecision: ~2.7 ms instead of ~9 ms). The append is a
+// Barrier entry; at most one is in flight, and requests made meanwhile get
+// one more after it.
+func (n *Node) nudgeFollowers() {
+	n.nudgeWanted.Store(true)
+	if n.nudging.CompareAndSwap(false, true) {
+		go n.nudgeLoop()
+	}
+}
+
+func (n *Node) nudgeLoop() {
+	for {
+		for n.nudgeWanted.Swap(false) {
+			_ = n.raft.Barrier(n.cfg.ApplyTimeout).Error()
+		}
+		n.nudging.Store(false)
+		// A request that came after the last Swap saw nudging still set.
+		if !n.nudgeWanted.Load() || !n.nudging.CompareAndSwap(false, true) {
+			return
+		}
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -28,6 +29,8 @@ type Node struct {
 	client  *http.Client
 	watch   *watchers
 	startAt uint64 // last log index found on disk at Open
+
+	nudging, nudgeWanted atomic.Bool // see nudgeFollowers
 
 	stop     chan struct{}
 	wg       sync.WaitGroup
