@@ -29,6 +29,8 @@ type backendConn struct {
 	// queryAttrs is set when the server negotiated CLIENT_QUERY_ATTRIBUTES,
 	// which changes the COM_QUERY layout.
 	queryAttrs bool
+	// mariadb is set for MariaDB servers (as opposed to MySQL).
+	mariadb bool
 	// inXA is set while an XA branch is open on the connection.
 	inXA bool
 	buf  []byte
@@ -133,7 +135,7 @@ func (b *backendConn) syncVars(want map[string]string) error {
 	var sets []string
 	for name, v := range want {
 		if b.vars[name] != v {
-			sets = append(sets, assignment(name, v))
+			sets = append(sets, b.assignment(name, v))
 		}
 	}
 	for name := range b.vars {
@@ -141,7 +143,7 @@ func (b *backendConn) syncVars(want map[string]string) error {
 			if strings.HasPrefix(name, "@") {
 				sets = append(sets, name+" = NULL")
 			} else {
-				sets = append(sets, "@@session."+name+" = DEFAULT")
+				sets = append(sets, b.assignment(name, "DEFAULT"))
 			}
 		}
 	}
@@ -157,9 +159,18 @@ func (b *backendConn) syncVars(want map[string]string) error {
 	return nil
 }
 
-func assignment(name, value string) string {
+// assignment renders one SET assignment for this server. MySQL's
+// max_execution_time (milliseconds) becomes MariaDB's max_statement_time
+// (seconds), so a per-query time limit holds on every shard.
+func (b *backendConn) assignment(name, value string) string {
 	if strings.HasPrefix(name, "@") {
 		return name + " = " + value
+	}
+	if name == "max_execution_time" && b.mariadb {
+		if strings.EqualFold(value, "DEFAULT") {
+			return "@@session.max_statement_time = DEFAULT"
+		}
+		return "@@session.max_statement_time = (" + value + ") / 1000"
 	}
 	return "@@session." + name + " = " + value
 }

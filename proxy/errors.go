@@ -20,6 +20,11 @@ const (
 	// errShardLost is ER_NET_READ_ERROR (SQLSTATE 08S01, communication link
 	// failure): a backend connection broke mid-statement.
 	errShardLost = 1158
+	// errMaxExecutionTime is MySQL's ER_QUERY_TIMEOUT, answered when
+	// max_execution_time, enforced on MariaDB shards as max_statement_time
+	// (ER_STATEMENT_TIMEOUT, 1969), interrupts a statement.
+	errMaxExecutionTime        = 3024
+	errMariaDBStatementTimeout = 1969
 )
 
 // toMyError converts any error to the one *mysql.MyError the client sees. It

@@ -2,6 +2,7 @@ package proxy_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/tls"
 	"database/sql"
 	"io"
@@ -111,5 +112,81 @@ func TestConnectionLimits(t *testing.T) {
 	time.Sleep(time.Second)
 	if _, err := a.Execute("SELECT 1"); err == nil {
 		t.Fatal("idle connection still open after the idle timeout")
+	}
+}
+
+// TestMaxAllowedPacket: a command larger than max_allowed_packet gets error
+// 1153 and the connection is closed before the payload is buffered; other
+// sessions keep working. If it fails, one client can make the proxy buffer
+// arbitrarily large packets.
+func TestMaxAllowedPacket(t *testing.T) {
+	e := startEnv(t, 1, passThroughMap, func(c *proxy.Config) { c.MaxAllowedPacket = 4096 })
+	c, err := client.Connect(e.addr, "app", "app", "app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_, err = c.Execute("SELECT '" + strings.Repeat("x", 8000) + "'")
+	if err == nil || !strings.Contains(err.Error(), "1153") {
+		t.Fatalf("want error 1153, got %v", err)
+	}
+	if _, err := c.Execute("SELECT 1"); err == nil {
+		t.Fatal("connection still open after a packet over max_allowed_packet")
+	}
+	var n int
+	if err := e.db(false).QueryRow("SELECT LENGTH(?)", strings.Repeat("y", 2000)).Scan(&n); err != nil || n != 2000 {
+		t.Fatalf("another session after the refusal: %d %v", n, err)
+	}
+}
+
+// TestMaxExecutionTime: SET max_execution_time (milliseconds, MySQL's name)
+// bounds statements on every shard they touch, including a scatter, with
+// MySQL's error 3024. If it fails, a runaway query holds shards for ever.
+func TestMaxExecutionTime(t *testing.T) {
+	e := startXAEnv(t, 2, shardedMap, nil)
+	db := e.db(false)
+	for _, ddl := range schemaDDL {
+		mustExec(t, db, ddl)
+	}
+	loadData(t, db)
+	conn, err := db.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	mustExec(t, conn, "SET SESSION max_execution_time = 300")
+	for _, q := range []string{
+		"SELECT COUNT(*) FROM orders WHERE SLEEP(0.05) = 0",                // scatter over 4 partitions, ~5 s each
+		"SELECT COUNT(*) FROM orders WHERE user_id = 4 AND SLEEP(0.5) = 0", // one partition
+	} {
+		start := time.Now()
+		var n int
+		err := conn.QueryRowContext(context.Background(), q).Scan(&n)
+		mysqlErr(t, err, 3024, "")
+		t.Logf("%s interrupted after %v", q, time.Since(start).Round(time.Millisecond))
+	}
+	mustExec(t, conn, "SET SESSION max_execution_time = DEFAULT")
+	var n int
+	if err := conn.QueryRowContext(context.Background(), "SELECT COUNT(*) FROM orders WHERE user_id = 4 AND SLEEP(0.01) = 0").Scan(&n); err != nil {
+		t.Fatalf("after resetting max_execution_time: %v", err)
+	}
+}
+
+// TestMergeMemoryBound: a scatter GROUP BY with more groups than
+// merge_max_rows fails with error 1041 instead of growing without bound, and
+// the session stays usable.
+func TestMergeMemoryBound(t *testing.T) {
+	e := startXAEnv(t, 2, shardedMap, nil)
+	e.srv.SetMergeMaxRows(50)
+	db := e.db(false)
+	for _, ddl := range schemaDDL {
+		mustExec(t, db, ddl)
+	}
+	loadData(t, db)
+	_, err := queryStrings(db, "SELECT id, COUNT(*) FROM orders GROUP BY id")
+	mysqlErr(t, err, 1041, "")
+	rows, err := queryStrings(db, "SELECT status, COUNT(*) FROM orders GROUP BY status")
+	if err != nil || len(rows) != 4 {
+		t.Fatalf("small GROUP BY after the refusal: %v %v", rows, err)
 	}
 }

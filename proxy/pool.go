@@ -25,6 +25,10 @@ type PoolConfig struct {
 	// CheckAfter pings a pooled connection idle for longer than this before
 	// handing it out, so a restarted backend costs no failed statement.
 	CheckAfter time.Duration `yaml:"check_after"`
+	// ReadTimeout bounds each read from a shard (0: none); a shard that stops
+	// answering (paused, partitioned) then fails the statement instead of
+	// hanging it. Keep it above the longest legitimate wait for one packet.
+	ReadTimeout time.Duration `yaml:"read_timeout"`
 	// AcquireTimeout is how long a statement waits for a free connection.
 	AcquireTimeout time.Duration `yaml:"acquire_timeout"`
 }
@@ -108,7 +112,7 @@ func (p *pool) get(ctx context.Context) (*backendConn, error) {
 func (p *pool) dial(ctx context.Context) (*backendConn, error) {
 	d := net.Dialer{Timeout: p.cfg.ConnectTimeout, KeepAlive: 30 * time.Second}
 	c, err := client.ConnectWithDialer(ctx, network(p.spec.Addr), p.spec.Addr, p.spec.User, p.spec.Password, "", d.DialContext,
-		func(c *client.Conn) error { c.ReadTimeout = 0; return nil })
+		func(c *client.Conn) error { c.ReadTimeout = p.cfg.ReadTimeout; return nil })
 	if err != nil {
 		var me *mysql.MyError
 		if asMyError(err, &me) {
@@ -118,7 +122,8 @@ func (p *pool) dial(ctx context.Context) (*backendConn, error) {
 	}
 	p.open.Add(1)
 	bc := &backendConn{Conn: c, pool: p, lastUsed: time.Now(),
-		queryAttrs: strings.Contains(c.CapabilityString(), "CLIENT_QUERY_ATTRIBUTES")}
+		queryAttrs: strings.Contains(c.CapabilityString(), "CLIENT_QUERY_ATTRIBUTES"),
+		mariadb:    strings.Contains(c.GetServerVersion(), "MariaDB")}
 	// Autocommit on, whatever the server default: the proxy opens transactions
 	// explicitly.
 	if _, err := bc.exec("SET autocommit = 1"); err != nil {

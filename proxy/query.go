@@ -246,7 +246,7 @@ func (s *Session) set(p *router.Plan, sql string) error {
 		}
 	}
 	if needsBackend {
-		if err := s.validateSet(&next, sql); err != nil {
+		if err := s.validateSet(&next); err != nil {
 			return err
 		}
 	}
@@ -260,9 +260,10 @@ func (s *Session) set(p *router.Plan, sql string) error {
 	return s.writeOK(0, 0, 0)
 }
 
-// validateSet runs the SET on a connection of the default shard; on success
-// that connection carries the new state.
-func (s *Session) validateSet(next *sessionState, sql string) error {
+// validateSet applies the new state to a connection of the default shard,
+// so the server validates names and values (and translates them, see
+// backendConn.assignment); on success that connection carries the state.
+func (s *Session) validateSet(next *sessionState) error {
 	shard := s.anyShard()
 	if shard == "" {
 		return nil
@@ -273,16 +274,7 @@ func (s *Session) validateSet(next *sessionState, sql string) error {
 		return err
 	}
 	defer bc.pool.put(bc)
-	if _, err := bc.exec(sql); err != nil {
-		return err
-	}
-	bc.names = next.names
-	bc.vars = make(map[string]string, len(next.vars))
-	for k, v := range next.vars {
-		bc.vars[k] = v
-	}
-	bc.varsKey = next.varsKey
-	return nil
+	return bc.sync(next)
 }
 
 // anyShard is the shard for statements that need some backend: the current

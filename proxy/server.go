@@ -49,6 +49,12 @@ type Config struct {
 	// RequireSecureTransport refuses clients that did not upgrade to TLS
 	// (error 3159), like MySQL's require_secure_transport.
 	RequireSecureTransport bool `yaml:"require_secure_transport"`
+	// MaxAllowedPacket bounds a client command (error 1153 and disconnect
+	// beyond it), like MySQL's max_allowed_packet.
+	MaxAllowedPacket int `yaml:"max_allowed_packet"`
+	// MergeMaxRows bounds the groups or distinct rows a scatter merge holds in
+	// memory (error 1041 beyond it); 0 means 1,000,000.
+	MergeMaxRows int `yaml:"merge_max_rows"`
 	// IdleTimeout closes a client connection idle for this long (0: never).
 	IdleTimeout time.Duration `yaml:"idle_timeout"`
 	// HandshakeTimeout drops a client that does not finish the handshake in
@@ -62,7 +68,7 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{Listen: "127.0.0.1:6033", ServerVersion: "8.0.11-shardline",
 		AuthMethod: mysql.AUTH_NATIVE_PASSWORD, MaxConnections: 4096, Pool: DefaultPoolConfig(),
-		HandshakeTimeout: 10 * time.Second}
+		HandshakeTimeout: 10 * time.Second, MaxAllowedPacket: 64 << 20}
 }
 
 // Validate reports the first invalid field.
@@ -250,3 +256,6 @@ func (s *Server) ctx() context.Context { return context.Background() }
 
 // Connections is the number of client connections being served.
 func (s *Server) Connections() int64 { return s.conns.Load() }
+
+// SetMergeMaxRows changes the merge memory bound (tests).
+func (s *Server) SetMergeMaxRows(n int) { s.cfg.MergeMaxRows = n }

@@ -63,7 +63,8 @@ type Session struct {
 	nextStmt   uint32
 	lastInsert uint64
 
-	buf       []byte // reusable packet buffer
+	buf       []byte // reusable packet buffer for writes
+	rbuf      []byte // reusable buffer for client commands
 	closeOnce sync.Once
 }
 
@@ -106,7 +107,7 @@ func (s *Session) close() {
 func (s *Session) refuseInsecure() {
 	defer s.close()
 	s.conn.ResetSequence()
-	if _, err := s.conn.ReadPacket(); err != nil {
+	if _, err := s.readCommand(); err != nil {
 		return
 	}
 	_ = s.writeError(newError(3159, "Connections using insecure transport are prohibited while --require_secure_transport=ON."))
@@ -138,7 +139,7 @@ func (s *Session) run() {
 		if idle > 0 {
 			_ = s.raw.Conn.SetReadDeadline(time.Now().Add(idle))
 		}
-		data, err := s.conn.ReadPacket()
+		data, err := s.readCommand()
 		if err != nil {
 			if !errors.Is(err, io.EOF) && !s.srv.closing.Load() {
 				s.log.Debug("client read failed", "err", err)
@@ -208,6 +209,11 @@ func (s *Session) reply(err error) error {
 		return ce.err
 	}
 	s.srv.deps.Metrics.errors.Inc()
+	if me := toMyError(err); me.Code == errMariaDBStatementTimeout {
+		if _, ok := s.st.vars["max_execution_time"]; ok {
+			err = newError(errMaxExecutionTime, "Query execution was interrupted, maximum statement execution time exceeded")
+		}
+	}
 	return s.writeError(err)
 }
 
