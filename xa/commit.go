@@ -172,9 +172,10 @@ func (t *Txn) prepareAll(ctx context.Context, writers []*branch) error {
 	}))
 }
 
-// decide settles the decision append within DecisionTimeout.
+// decide settles the decision append within DecisionTimeout, even if the
+// client goes away meanwhile (its outcome must not depend on that timing).
 func (t *Txn) decide(ctx context.Context, o Outcome) (Outcome, error) {
-	dctx, cancel := context.WithTimeout(ctx, t.c.cfg.DecisionTimeout)
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), t.c.cfg.DecisionTimeout)
 	defer cancel()
 	return settleDecision(dctx, t.c.log, t.gtrid, o)
 }
