@@ -131,15 +131,20 @@ func startMeta(cfg Config, log *slog.Logger) (*metaraft.Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("metaraft: %w", err)
 	}
-	if cfg.Raft.Bootstrap && len(cfg.ShardMap.Shards) > 0 && len(meta.ShardMap().Shards) == 0 {
-		if err := retry(30*time.Second, func(ctx context.Context) error {
-			_, err := meta.SetShardMap(ctx, &cfg.ShardMap, metaraft.AnyVersion)
+	if cfg.Raft.Bootstrap && len(cfg.ShardMap.Shards) > 0 {
+		// Only while the cluster's map is still at version 0: after that the
+		// map lives in Raft and the config file's copy is history.
+		var loaded bool
+		if err := retry(30*time.Second, func(ctx context.Context) (err error) {
+			loaded, err = meta.LoadInitialShardMap(ctx, &cfg.ShardMap)
 			return err
 		}); err != nil {
 			_ = meta.Close()
 			return nil, fmt.Errorf("loading the config's shard map into Raft: %w", err)
 		}
-		log.Info("loaded the config's shard map into the Raft group")
+		if loaded {
+			log.Info("loaded the config's shard map into the Raft group")
+		}
 	}
 	return meta, nil
 }
