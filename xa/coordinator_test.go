@@ -27,6 +27,7 @@ func TestCoordinator(t *testing.T) {
 		{"1-shard fast path: no PREPARE, no decision", coordOnePhase},
 		{"read-only branch is left out of 2PC", coordReadOnlyBranch},
 		{"write-marked branch that changed nothing still commits", coordEmptyWriteBranch},
+		{"client gone before COMMIT: rolled back, connections dropped", coordClientGone},
 		{"branch lost before prepare: presumed abort", coordPresumedAbort},
 		{"deadlock on one shard rolls back every shard", coordDeadlock},
 		{"resolver recorded ABORT first: coordinator rolls back", coordResolverWins},
@@ -391,4 +392,23 @@ func waitStopped(t *testing.T, pid int) {
 		time.Sleep(time.Millisecond)
 	}
 	t.Errorf("process %d did not stop", pid)
+}
+
+// coordClientGone: if it fails, a commit whose client went away (context
+// cancelled) leaves branches open or locked, or commits part of them.
+func coordClientGone(t *testing.T, c *cluster) {
+	e := newEnv(t, c, nil)
+	txn := e.coord.Begin()
+	id0, id1 := e.write(txn, 0, c.dial(0)), e.write(txn, 1, c.dial(1))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := txn.Commit(ctx); !errors.Is(err, ErrAborted) {
+		t.Fatalf("Commit = %v, want ErrAborted", err)
+	}
+	if got := txn.Abandoned(); len(got) != 2 {
+		t.Fatalf("Abandoned() = %v, want both connections dropped", got)
+	}
+	waitFor(t, "server to roll back the dropped branches", func() bool {
+		return e.rowsOn(0, id0)+e.rowsOn(1, id1) == 0 && len(e.ours(0))+len(e.ours(1)) == 0
+	})
 }
