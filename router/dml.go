@@ -5,7 +5,6 @@ import (
 	"math"
 	"sort"
 	"strconv"
-	"strings"
 
 	"github.com/go-mysql-org/go-mysql/mysql"
 
@@ -553,11 +552,19 @@ func (pc *pctx) planInsert() (*Plan, error) {
 			break
 		}
 	}
-	if keyIdx < 0 {
-		if strings.EqualFold(rule.rule.AutoIncrement, rule.rule.ShardKey) {
-			return nil, unsupported("%s into %s without its shard key %s: global sequences for auto_increment shard keys are not available yet, give %s explicitly",
-				verb, t.String(), rule.rule.ShardKey, rule.rule.ShardKey)
+	for r, row := range ins.Rows {
+		if len(row) != len(ins.Columns) {
+			return nil, mysql.NewError(mysql.ER_WRONG_VALUE_COUNT_ON_ROW, fmt.Sprintf("Column count doesn't match value count at row %d", r+1))
 		}
+	}
+	auto, err := pc.autoFill(t)
+	if err != nil {
+		return nil, err
+	}
+	if auto != nil && auto.ids == nil {
+		return pc.autoRequest(t, auto), nil
+	}
+	if keyIdx < 0 && !auto.keyed(rule) {
 		return nil, unsupported("%s into sharded table %s without a value for its shard key %s", verb, t.String(), rule.rule.ShardKey)
 	}
 	for _, c := range ins.OnDupColumns {
@@ -568,22 +575,24 @@ func (pc *pctx) planInsert() (*Plan, error) {
 	groups := map[int][]int{}
 	var order []int
 	for r, row := range ins.Rows {
-		if len(row) != len(ins.Columns) {
-			return nil, mysql.NewError(mysql.ER_WRONG_VALUE_COUNT_ON_ROW, fmt.Sprintf("Column count doesn't match value count at row %d", r+1))
-		}
-		v := row[keyIdx]
-		switch v.Kind {
-		case sqlparse.ValNull:
-			return nil, mysql.NewError(mysql.ER_BAD_NULL_ERROR, fmt.Sprintf("Column '%s' cannot be null (shard key of %s)", rule.rule.ShardKey, t.String()))
-		case sqlparse.ValExpr, sqlparse.ValHex:
-			return nil, unsupported("a shard key value that is not a literal or '?' in %s into %s (row %d)", verb, t.String(), r+1)
-		}
-		if v.Kind == sqlparse.ValParam && pc.args[v.P] == nil {
-			return nil, mysql.NewError(mysql.ER_BAD_NULL_ERROR, fmt.Sprintf("Column '%s' cannot be null (shard key of %s)", rule.rule.ShardKey, t.String()))
-		}
-		k, ok := pc.keyOf(v)
-		if !ok {
-			return nil, unsupported("the shard key value of row %d of %s into %s (type %T)", r+1, verb, t.String(), pc.goValue(v))
+		var k keyVal
+		if id, ok := auto.id(r); ok && auto.keyed(rule) {
+			k, _ = normKey(id)
+		} else {
+			v := row[keyIdx]
+			switch v.Kind {
+			case sqlparse.ValNull:
+				return nil, mysql.NewError(mysql.ER_BAD_NULL_ERROR, fmt.Sprintf("Column '%s' cannot be null (shard key of %s)", rule.rule.ShardKey, t.String()))
+			case sqlparse.ValExpr, sqlparse.ValHex, sqlparse.ValDefault:
+				return nil, unsupported("a shard key value that is not a literal or '?' in %s into %s (row %d)", verb, t.String(), r+1)
+			}
+			if v.Kind == sqlparse.ValParam && pc.args[v.P] == nil {
+				return nil, mysql.NewError(mysql.ER_BAD_NULL_ERROR, fmt.Sprintf("Column '%s' cannot be null (shard key of %s)", rule.rule.ShardKey, t.String()))
+			}
+			var ok bool
+			if k, ok = pc.keyOf(v); !ok {
+				return nil, unsupported("the shard key value of row %d of %s into %s (type %T)", r+1, verb, t.String(), pc.goValue(v))
+			}
 		}
 		idx, ok := rule.index(k)
 		if !ok {
@@ -597,16 +606,19 @@ func (pc *pctx) planInsert() (*Plan, error) {
 	}
 	sort.Ints(order)
 	pl := &Plan{Kind: KindQuery, Write: pc.st.Explain == "", Raw: pc.st.SQL}
+	if auto != nil {
+		pl.InsertID = auto.ids[0]
+	}
 	for _, p := range order {
 		p := p
-		r := &renderer{rows: groups[p], assign: func(ref int) *cpart {
+		r := &renderer{rows: groups[p], auto: auto, assign: func(ref int) *cpart {
 			if ref == ins.Table {
 				return &rule.parts[p]
 			}
 			return nil
 		}}
 		tpl := pc.st.Template
-		if len(order) > 1 {
+		if len(order) > 1 || auto != nil {
 			tpl = ins.Split
 		}
 		pl.Targets = append(pl.Targets, pc.target(rule.parts[p].shard, tpl, r))

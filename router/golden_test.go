@@ -41,6 +41,8 @@ func goldenMap() *ShardMap {
 					{Shard: "t3307", Table: "logs_3"}}},
 				"tickets": {ShardKey: "id", Algorithm: AlgoMod, AutoIncrement: "id", Partitions: []Partition{
 					{Shard: "t3306", Table: "ticket_0"}, {Shard: "t3307", Table: "ticket_1"}}},
+				"notes": {ShardKey: "user_id", Algorithm: AlgoMod, AutoIncrement: "id", Partitions: []Partition{
+					{Shard: "t3306", Table: "note_01"}, {Shard: "t3307", Table: "note_02"}}},
 			}},
 			"crm": {DefaultShard: "t3307"},
 		},
@@ -64,23 +66,29 @@ type goldenPlan struct {
 	DB      string         `json:"db,omitempty"`
 	Static  *StaticResult  `json:"static,omitempty"`
 	Rename  *TableRename   `json:"rename_table,omitempty"`
+	AutoID  *AutoIDRequest `json:"auto_id,omitempty"`
+	// InsertID is the first generated value (plans built with auto_ids).
+	InsertID uint64 `json:"insert_id,omitempty"`
 }
 
 type goldenCase struct {
-	Comment string      `json:"comment,omitempty"`
-	SQL     string      `json:"sql"`
-	DB      *string     `json:"db,omitempty"` // default "oms"
-	Args    []any       `json:"args,omitempty"`
-	Plan    *goldenPlan `json:"plan,omitempty"`
-	Error   string      `json:"error,omitempty"`
+	Comment string  `json:"comment,omitempty"`
+	SQL     string  `json:"sql"`
+	DB      *string `json:"db,omitempty"` // default "oms"
+	Args    []any   `json:"args,omitempty"`
+	// AutoIDs are Session.AutoIDs (the values the proxy allocated).
+	AutoIDs    []uint64    `json:"auto_ids,omitempty"`
+	NoAutoZero bool        `json:"no_auto_value_on_zero,omitempty"`
+	Plan       *goldenPlan `json:"plan,omitempty"`
+	Error      string      `json:"error,omitempty"`
 }
 
 var kindNames = map[Kind]string{KindQuery: "query", KindBegin: "begin", KindCommit: "commit", KindRollback: "rollback",
-	KindSavepoint: "savepoint", KindSet: "set", KindUse: "use", KindStatic: "static"}
+	KindSavepoint: "savepoint", KindSet: "set", KindUse: "use", KindStatic: "static", KindLastInsertID: "last_insert_id"}
 
 func toGolden(p *Plan) *goldenPlan {
 	g := &goldenPlan{Kind: kindNames[p.Kind], Write: p.Write, DDL: p.DDL, Merge: p.Merge, Sets: p.Sets, DB: p.DB,
-		Static: p.Static, Rename: p.RenameTable}
+		Static: p.Static, Rename: p.RenameTable, AutoID: p.AutoID, InsertID: p.InsertID}
 	for _, t := range p.Targets {
 		g.Targets = append(g.Targets, goldenTarget{Shard: t.Shard, SQL: t.SQL, Args: t.Args, PassArgs: t.PassArgs})
 	}
@@ -145,7 +153,7 @@ func TestGolden(t *testing.T) {
 					args[j] = a
 				}
 			}
-			pl, err := p.Plan(c.SQL, args, m, Session{DB: db})
+			pl, err := p.Plan(c.SQL, args, m, Session{DB: db, AutoIDs: c.AutoIDs, NoAutoValueOnZero: c.NoAutoZero})
 			var got goldenCase
 			got = *c
 			got.Plan, got.Error = nil, ""

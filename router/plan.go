@@ -18,6 +18,10 @@ const (
 	KindSet                   // SET ...: see Plan.Sets
 	KindUse                   // USE db: see Plan.DB
 	KindStatic                // answered by the proxy itself from Plan.Static (VEXPLAIN, SHOW DATABASES ...)
+	// KindLastInsertID is SELECT LAST_INSERT_ID() (@@last_insert_id,
+	// @@identity): the proxy answers one row, every column of
+	// Static.Columns holding the session's last generated id.
+	KindLastInsertID
 )
 
 // Plan is what the proxy executes for one statement.
@@ -57,6 +61,24 @@ type Plan struct {
 	// (SHOW CREATE TABLE). Names in the prefix are quoted as MySQL prints
 	// them (backquotes doubled).
 	RenameTable *TableRename
+	// AutoID, when set, asks the proxy for generated values: an INSERT into
+	// a table whose auto_increment column comes from a global sequence has
+	// rows without a value for it (column missing, NULL, DEFAULT, or 0
+	// without NO_AUTO_VALUE_ON_ZERO). Such a plan has no targets: the proxy
+	// takes AutoID.Count consecutive values of AutoID.Sequence and plans
+	// again with them in Session.AutoIDs.
+	AutoID *AutoIDRequest
+	// InsertID is the first generated value of a plan built with
+	// Session.AutoIDs (0 otherwise): the insert id of the OK packet and
+	// the session's new LAST_INSERT_ID(). Such plans are never cached.
+	InsertID uint64
+}
+
+// AutoIDRequest asks for Count values of the global sequence Sequence
+// ("<schema>.<table>", the logical names of the shard map).
+type AutoIDRequest struct {
+	Sequence string `json:"sequence"`
+	Count    int    `json:"count"`
 }
 
 // TableRename is a physical -> logical table name rename of a result.

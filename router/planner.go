@@ -20,6 +20,12 @@ import (
 type Session struct {
 	DB    string // current database ("" when none)
 	InTxn bool   // a transaction is open
+	// NoAutoValueOnZero is the sql_mode flag NO_AUTO_VALUE_ON_ZERO: a 0
+	// given for an auto_increment column is stored as 0, not generated.
+	NoAutoValueOnZero bool
+	// AutoIDs are the generated values for an INSERT whose plan asked for
+	// them (Plan.AutoID), in row order; nil otherwise.
+	AutoIDs []uint64
 }
 
 // planCacheSize bounds the plans cached per shard map.
@@ -78,8 +84,12 @@ func (p *Planner) Plan(sql string, args []any, m *ShardMap, s Session) (*Plan, e
 		return nil, err
 	}
 	var key string
-	if args == nil {
+	cache := args == nil && s.AutoIDs == nil // plans with generated values are per execution
+	if cache {
 		key = s.DB + "\x00" + sql
+		if s.NoAutoValueOnZero {
+			key = "\x01" + key
+		}
 		if pl, ok := c.plans.Get(key); ok {
 			return pl, nil
 		}
@@ -98,7 +108,7 @@ func (p *Planner) Plan(sql string, args []any, m *ShardMap, s Session) (*Plan, e
 	if err != nil {
 		return nil, err
 	}
-	if args == nil && len(sql) <= sqlparse.MaxCachedSQL {
+	if cache && len(sql) <= sqlparse.MaxCachedSQL {
 		c.plans.Put(key, pl)
 	}
 	return pl, nil
@@ -152,6 +162,9 @@ func (p *Planner) explain(c *compiled, inner string, args []any, s Session) (*Pl
 	res := &StaticResult{Columns: []string{"shard", "sql"}}
 	switch pl.Kind {
 	case KindQuery:
+		if pl.AutoID != nil {
+			res.Rows = append(res.Rows, []any{"", fmt.Sprintf("%d values of sequence %s, then planned again with them (filled by the proxy)", pl.AutoID.Count, pl.AutoID.Sequence)})
+		}
 		for _, t := range pl.Targets {
 			sql := t.SQL
 			if len(t.Args) > 0 {
@@ -162,7 +175,7 @@ func (p *Planner) explain(c *compiled, inner string, args []any, s Session) (*Pl
 		if pl.Merge != nil {
 			res.Rows = append(res.Rows, []any{"merge", describeMerge(pl.Merge)})
 		}
-	case KindStatic:
+	case KindStatic, KindLastInsertID:
 		res.Rows = append(res.Rows, []any{"", "static result (answered by the proxy)"})
 	default:
 		res.Rows = append(res.Rows, []any{"", kindName(pl.Kind) + " (handled by the proxy)"})
@@ -315,6 +328,12 @@ func planStatement(c *compiled, st *sqlparse.Statement, args []any, s Session) (
 	case sqlparse.KindCreateDatabase, sqlparse.KindDropDatabase, sqlparse.KindAlterDatabase:
 		return pc.planDatabase()
 	}
+	if st.LastIDArg {
+		return nil, unsupported("LAST_INSERT_ID(expr): the proxy keeps the session's last insert id, set it by inserting")
+	}
+	if st.LastIDColumns != nil && st.Kind == sqlparse.KindSelect && st.Explain == "" {
+		return &Plan{Kind: KindLastInsertID, Raw: st.SQL, Static: &StaticResult{Columns: st.LastIDColumns}}, nil
+	}
 	if err := pc.resolve(); err != nil {
 		return nil, err
 	}
@@ -396,7 +415,8 @@ type renderer struct {
 	pc       *pctx
 	assign   func(ref int) *cpart
 	limit    string
-	rows     []int // INSERT rows of this target (HoleRows)
+	rows     []int     // INSERT rows of this target (HoleRows)
+	auto     *autoFill // generated values of an INSERT (nil: none)
 	database string
 }
 
@@ -415,37 +435,48 @@ func (r *renderer) render(t *sqlparse.Template, b *strings.Builder, params *[]in
 		if i >= len(t.Holes) {
 			break
 		}
-		h := t.Holes[i]
-		switch h.Kind {
-		case sqlparse.HoleTable:
-			if p := r.assign(h.Ref); p != nil {
+		r.renderHole(t.Holes[i], b, params)
+	}
+}
+
+func (r *renderer) renderHole(h sqlparse.Hole, b *strings.Builder, params *[]int) {
+	switch h.Kind {
+	case sqlparse.HoleTable:
+		if p := r.assign(h.Ref); p != nil {
+			b.WriteString(p.qualified)
+		} else {
+			b.WriteString(r.pc.defaultName(h.Ref))
+		}
+	case sqlparse.HoleQualifier:
+		if p := r.assign(h.Ref); p != nil {
+			if h.Schema {
 				b.WriteString(p.qualified)
 			} else {
-				b.WriteString(r.pc.defaultName(h.Ref))
+				b.WriteString(p.quotedTable)
 			}
-		case sqlparse.HoleQualifier:
-			if p := r.assign(h.Ref); p != nil {
-				if h.Schema {
-					b.WriteString(p.qualified)
-				} else {
-					b.WriteString(p.quotedTable)
-				}
-			} else {
-				b.WriteString(h.Default)
-			}
-		case sqlparse.HoleLimit:
-			b.WriteString(r.limit)
-		case sqlparse.HoleRows:
-			ins := r.pc.st.Insert
-			for j, row := range r.rows {
-				if j > 0 {
-					b.WriteString("),(")
-				}
-				r.render(ins.RowTemplates[row], b, params)
-			}
-		case sqlparse.HoleDatabase:
-			b.WriteString(sqlparse.QuoteName(r.database))
+		} else {
+			b.WriteString(h.Default)
 		}
+	case sqlparse.HoleLimit:
+		b.WriteString(r.limit)
+	case sqlparse.HoleRows:
+		ins := r.pc.st.Insert
+		for j, row := range r.rows {
+			if j > 0 {
+				b.WriteString("),(")
+			}
+			r.renderRow(ins.RowTemplates[row], row, b, params)
+		}
+	case sqlparse.HoleDatabase:
+		b.WriteString(sqlparse.QuoteName(r.database))
+	case sqlparse.HoleColumns:
+		b.WriteString(h.Default)
+		if r.auto != nil && r.auto.idx < 0 {
+			b.WriteByte(',')
+			b.WriteString(r.auto.col)
+		}
+	default:
+		b.WriteString(h.Default)
 	}
 }
 

@@ -232,6 +232,7 @@ func analyze(sql string, root ast.StmtNode) (*Statement, error) {
 	var sp *scatterPlan
 	switch x := root.(type) {
 	case *ast.SelectStmt:
+		st.LastIDColumns = lastIDColumns(x)
 		if x.From != nil && x.SelectStmtOpts != nil && x.SelectStmtOpts.CalcFoundRows {
 			st.ScatterErr = "SQL_CALC_FOUND_ROWS across shards"
 		} else if x.From != nil {
@@ -463,6 +464,10 @@ func (a *analyzer) enter1(n ast.Node) (ast.Node, bool) {
 		return n, false
 	case *driver.ParamMarkerExpr:
 		a.params = append(a.params, x)
+	case *ast.FuncCallExpr:
+		if x.FnName.L == "last_insert_id" && len(x.Args) > 0 {
+			a.st.LastIDArg = true
+		}
 	}
 	return n, false
 }
@@ -885,6 +890,11 @@ func (a *analyzer) value(e ast.ExprNode) Value {
 		return Value{Kind: ValParam, P: a.paramOrd[x]}
 	case *driver.ValueExpr:
 		return datumValue(x)
+	case *ast.DefaultExpr:
+		if x.Name == nil {
+			return Value{Kind: ValDefault}
+		}
+		return Value{}
 	case *ast.UnaryOperationExpr:
 		if x.Op != opcode.Minus && x.Op != opcode.Plus {
 			return Value{}
@@ -966,6 +976,10 @@ func (a *analyzer) holeMarker(h Hole) string {
 		kind = mkRows
 	case HoleDatabase:
 		kind = mkDatabase
+	case HoleColumns:
+		kind = mkColumns
+	case HoleValueSep:
+		kind = mkValueSep
 	}
 	return a.nonce + string(kind) + strconv.Itoa(id)
 }
@@ -1056,7 +1070,7 @@ func (a *analyzer) restoreExprs(list []ast.ExprNode) (*Template, error) {
 	ctx := format.NewRestoreCtx(RestoreFlags, &b)
 	for i, e := range list {
 		if i > 0 {
-			b.WriteByte(',')
+			b.WriteString("`" + a.holeMarker(Hole{Kind: HoleValueSep, Default: ","}) + "`")
 		}
 		if err := e.Restore(ctx); err != nil {
 			return nil, Unsupported("this statement (cannot restore it: " + err.Error() + ")")

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/pingcap/tidb/pkg/parser/format"
 	driver "github.com/pingcap/tidb/pkg/parser/test_driver"
 )
 
@@ -93,8 +94,12 @@ func (a *analyzer) analyzeInsert(x *ast.InsertStmt) error {
 	return nil
 }
 
+// splitInsert builds InsertInfo.Split and RowTemplates: the router uses
+// them to send each partition its own rows, and to fill in generated
+// values of an auto_increment column (a column appended to the list, or a
+// value replaced).
 func (a *analyzer) splitInsert(x *ast.InsertStmt) error {
-	if x.Select != nil || len(x.Lists) < 2 || x.Setlist {
+	if x.Select != nil || len(x.Lists) == 0 || (len(x.Lists) < 2 && len(x.Columns) == 0) {
 		return nil
 	}
 	info := a.st.Insert
@@ -106,10 +111,22 @@ func (a *analyzer) splitInsert(x *ast.InsertStmt) error {
 		}
 		info.RowTemplates[i] = t
 	}
-	lists := x.Lists
-	x.Lists = [][]ast.ExprNode{{a.markerExpr(a.holeMarker(Hole{Kind: HoleRows}))}}
+	lists, setlist := x.Lists, x.Setlist
+	x.Lists, x.Setlist = [][]ast.ExprNode{{a.markerExpr(a.holeMarker(Hole{Kind: HoleRows}))}}, false
+	var last *ast.ColumnName
+	if n := len(x.Columns); n > 0 {
+		last = x.Columns[n-1]
+		var b strings.Builder
+		if err := last.Restore(format.NewRestoreCtx(RestoreFlags, &b)); err != nil {
+			return Unsupported("this statement (cannot restore it: " + err.Error() + ")")
+		}
+		x.Columns[n-1] = &ast.ColumnName{Name: ast.NewCIStr(a.holeMarker(Hole{Kind: HoleColumns, Default: b.String()}))}
+	}
 	t, err := a.restore(x)
-	x.Lists = lists
+	x.Lists, x.Setlist = lists, setlist
+	if last != nil {
+		x.Columns[len(x.Columns)-1] = last
+	}
 	if err != nil {
 		return err
 	}

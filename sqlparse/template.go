@@ -22,6 +22,13 @@ const (
 	HoleRows
 	// HoleDatabase is the database name of CREATE/DROP/ALTER DATABASE.
 	HoleDatabase
+	// HoleColumns is the last column of an INSERT column list in
+	// InsertInfo.Split (Default is that column, quoted): the router may
+	// append a column after it.
+	HoleColumns
+	// HoleValueSep is the comma between two values of an INSERT row in
+	// InsertInfo.RowTemplates (Default ","): the router may replace a value.
+	HoleValueSep
 )
 
 // Hole is a place in a Template filled at plan time.
@@ -74,6 +81,8 @@ const (
 	mkLimit     = 'L'
 	mkRows      = 'R'
 	mkDatabase  = 'D'
+	mkColumns   = 'C'
+	mkValueSep  = 'S'
 )
 
 // QuoteName quotes an identifier with backquotes.

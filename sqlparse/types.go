@@ -100,6 +100,15 @@ type Statement struct {
 	// DBTemplate is the CREATE/DROP/ALTER DATABASE statement with the name
 	// replaced by a hole of kind HoleDatabase.
 	DBTemplate *Template
+
+	// LastIDColumns is set for a SELECT whose every field is
+	// LAST_INSERT_ID(), @@last_insert_id or @@identity, without FROM (or
+	// FROM DUAL), WHERE, GROUP BY, ORDER BY or LIMIT: the result column
+	// names, as MySQL names them (the alias, else the text as written).
+	LastIDColumns []string
+	// LastIDArg reports a call LAST_INSERT_ID(expr) anywhere in the
+	// statement (it sets the session value: not supported).
+	LastIDArg bool
 }
 
 // TableRef is one reference to a base table.
@@ -163,6 +172,7 @@ const (
 	ValString                   // S
 	ValParam                    // P is the 0-based ordinal of the '?' marker
 	ValHex                      // S holds the bytes of a hex/bit literal
+	ValDefault                  // the keyword DEFAULT (a VALUES item)
 )
 
 // Value is a literal or a parameter marker.
@@ -222,8 +232,11 @@ type InsertInfo struct {
 	// OnDupColumns lists the columns assigned by ON DUPLICATE KEY UPDATE.
 	OnDupColumns []string
 	// Split is the statement with the VALUES rows replaced by a HoleRows
-	// hole, and RowTemplates the text of each row (without parentheses);
-	// nil for the SET and SELECT forms.
+	// hole and the last column of the column list by a HoleColumns hole
+	// (INSERT ... SET is written in the VALUES form); RowTemplates holds the
+	// text of each row (without parentheses), its values separated by
+	// HoleValueSep holes. Both are nil for INSERT ... SELECT and for a
+	// single-row INSERT without a column list.
 	Split        *Template
 	RowTemplates []*Template
 }

@@ -1,0 +1,158 @@
+package router
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/go-mysql-org/go-mysql/mysql"
+
+	"github.com/shardline/shardline/sqlparse"
+)
+
+// Global sequences. An INSERT into a sharded table whose rule names an
+// auto_increment column is planned in two steps, so the planner stays free
+// of I/O: rows without a value for the column (column missing from the
+// list, NULL, DEFAULT, or 0 unless Session.NoAutoValueOnZero) make Plan
+// return an AutoIDRequest; the proxy takes that many consecutive values of
+// the sequence and plans again with them in Session.AutoIDs. The values are
+// written into the physical SQL (the column is appended to the column list
+// when missing) before routing, so a generated shard key routes its row.
+// Explicit values are kept and routed as given; they do not move the
+// sequence (advance it with the admin API after loading explicit ids).
+
+// autoFill says where the generated values of one INSERT go.
+type autoFill struct {
+	col  string         // the column, quoted
+	idx  int            // its position in the column list; -1: appended to every row
+	rows []int          // rows that get a generated value, in row order
+	ids  []uint64       // Session.AutoIDs; nil until the proxy supplies them
+	byID map[int]uint64 // row -> value
+}
+
+// autoFill returns the generated values of the INSERT into t, nil when no
+// row needs one.
+func (pc *pctx) autoFill(t *tref) (*autoFill, error) {
+	ins := pc.st.Insert
+	col := t.rule.rule.AutoIncrement
+	if col == "" || ins.Columns == nil {
+		return nil, nil
+	}
+	a := &autoFill{col: sqlparse.QuoteName(col), idx: -1}
+	for i, c := range ins.Columns {
+		if strings.EqualFold(c, col) {
+			a.idx = i
+		}
+	}
+	for r, row := range ins.Rows {
+		if a.idx < 0 || pc.generates(row[a.idx]) {
+			a.rows = append(a.rows, r)
+		}
+	}
+	switch {
+	case len(a.rows) == 0:
+		return nil, nil
+	case ins.Split == nil:
+		return nil, unsupported("this INSERT form into %s with generated values of %s", t.String(), col)
+	case pc.sess.AutoIDs == nil:
+		return a, nil
+	case len(pc.sess.AutoIDs) != len(a.rows):
+		return nil, mysql.NewError(mysql.ER_UNKNOWN_ERROR,
+			fmt.Sprintf("%d generated values of %s for %d rows", len(pc.sess.AutoIDs), col, len(a.rows)))
+	}
+	a.ids = pc.sess.AutoIDs
+	a.byID = make(map[int]uint64, len(a.rows))
+	for i, r := range a.rows {
+		a.byID[r] = a.ids[i]
+	}
+	return a, nil
+}
+
+// autoRequest is the plan that asks the proxy for the values.
+func (pc *pctx) autoRequest(t *tref, a *autoFill) *Plan {
+	return &Plan{Kind: KindQuery, Write: pc.st.Explain == "", Raw: pc.st.SQL,
+		AutoID: &AutoIDRequest{Sequence: SequenceName(t.rule.schema, t.rule.name), Count: len(a.rows)}}
+}
+
+// SequenceName is the name of the global sequence of a sharded table (its
+// logical schema and table as in the shard map), used with the admin API
+// (POST /v1/sequences/{name}).
+func SequenceName(schema, table string) string { return schema + "." + table }
+
+// generates reports whether a value given for the auto_increment column
+// asks for a generated one, as in MySQL.
+func (pc *pctx) generates(v sqlparse.Value) bool {
+	zeroOK := !pc.sess.NoAutoValueOnZero
+	switch v.Kind {
+	case sqlparse.ValNull, sqlparse.ValDefault:
+		return true
+	case sqlparse.ValInt:
+		return zeroOK && v.I == 0
+	case sqlparse.ValString:
+		return zeroOK && v.S == "0"
+	case sqlparse.ValParam:
+		if pc.args == nil || v.P >= len(pc.args) {
+			return false
+		}
+		arg := pc.args[v.P]
+		if arg == nil {
+			return true
+		}
+		k, ok := normKey(arg)
+		return zeroOK && ok && ((k.kind == kInt && k.i == 0) || (k.kind == kString && k.s == "0"))
+	}
+	return false
+}
+
+// keyed reports whether the generated column is the shard key.
+func (a *autoFill) keyed(r *crule) bool {
+	return a != nil && strings.EqualFold(r.rule.AutoIncrement, r.rule.ShardKey)
+}
+
+// id returns the generated value of row r.
+func (a *autoFill) id(r int) (uint64, bool) {
+	if a == nil {
+		return 0, false
+	}
+	id, ok := a.byID[r]
+	return id, ok
+}
+
+// renderRow writes row r of an INSERT with its generated value: appended,
+// or in place of the value at a.idx (whose '?' marker, if any, is dropped
+// from the arguments).
+func (r *renderer) renderRow(t *sqlparse.Template, row int, b *strings.Builder, params *[]int) {
+	id, ok := r.auto.id(row)
+	if !ok {
+		r.render(t, b, params)
+		return
+	}
+	text := fmt.Sprint(id)
+	if r.auto.idx < 0 {
+		r.render(t, b, params)
+		b.WriteByte(',')
+		b.WriteString(text)
+		return
+	}
+	v, wrote := 0, false
+	for i, part := range t.Parts {
+		if v == r.auto.idx {
+			if !wrote {
+				b.WriteString(text)
+				wrote = true
+			}
+		} else {
+			b.WriteString(part)
+			*params = append(*params, t.Params[i]...)
+		}
+		if i >= len(t.Holes) {
+			break
+		}
+		switch h := t.Holes[i]; {
+		case h.Kind == sqlparse.HoleValueSep:
+			v++
+			b.WriteByte(',')
+		case v != r.auto.idx:
+			r.renderHole(h, b, params)
+		}
+	}
+}
