@@ -89,7 +89,7 @@ var ErrBadOutcome = errors.New("xa: decision log returned an unknown outcome")
 func settleDecision(ctx context.Context, log DecisionLog, gtrid string, o Outcome) (Outcome, error) {
 	backoff := 5 * time.Millisecond
 	for {
-		got, err := log.RecordDecision(ctx, gtrid, o)
+		got, err := recordCtx(ctx, log, gtrid, o)
 		if err == nil {
 			if got != Commit && got != Abort {
 				return "", fmt.Errorf("%w: %q for %s", ErrBadOutcome, got, gtrid)
@@ -104,5 +104,26 @@ func settleDecision(ctx context.Context, log DecisionLog, gtrid string, o Outcom
 		case <-t.C:
 		}
 		backoff = min(2*backoff, 500*time.Millisecond)
+	}
+}
+
+// recordCtx calls RecordDecision and returns when ctx ends even if the log
+// does not honour ctx (the call then finishes in the background; its
+// result, if any, is the recorded outcome that a later call returns).
+func recordCtx(ctx context.Context, log DecisionLog, gtrid string, o Outcome) (Outcome, error) {
+	type result struct {
+		o   Outcome
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		got, err := log.RecordDecision(ctx, gtrid, o)
+		done <- result{got, err}
+	}()
+	select {
+	case r := <-done:
+		return r.o, r.err
+	case <-ctx.Done():
+		return "", fmt.Errorf("%w: %w", ErrIndeterminate, ctx.Err())
 	}
 }

@@ -45,6 +45,24 @@ func TestSettleDecision(t *testing.T) {
 	}
 }
 
+// stuckLog never answers and ignores its context.
+type stuckLog struct{ memLog }
+
+func (*stuckLog) RecordDecision(context.Context, string, Outcome) (Outcome, error) {
+	select {}
+}
+
+// TestSettleDecisionStuckLog: if it fails, a decision log that hangs (lost
+// quorum, a bug ignoring ctx) hangs COMMIT forever instead of answering
+// 1180 after DecisionTimeout.
+func TestSettleDecisionStuckLog(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := settleDecision(ctx, &stuckLog{}, "g", Commit); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("settleDecision on a stuck log = %v, want the deadline", err)
+	}
+}
+
 // raftOutcome stands for metaraft.Outcome: another string type.
 type raftOutcome string
 
