@@ -1,0 +1,8 @@
+//go:build !linux
+
+package chaos
+
+import "syscall"
+
+// procAttr puts a child in its own process group.
+func procAttr() *syscall.SysProcAttr { return &syscall.SysProcAttr{Setpgid: true} }
