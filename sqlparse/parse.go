@@ -24,6 +24,7 @@ import (
 
 	"github.com/go-mysql-org/go-mysql/mysql"
 	"github.com/pingcap/tidb/pkg/parser"
+	"github.com/pingcap/tidb/pkg/parser/ast"
 	"github.com/pingcap/tidb/pkg/parser/format"
 	_ "github.com/pingcap/tidb/pkg/parser/test_driver" // value expressions
 )
@@ -79,7 +80,11 @@ func (p *Parser) CacheLen() int { return p.cache.Len() }
 // ER_NOT_SUPPORTED_YET (1235) for several statements in one text.
 func Analyze(sql string) (st *Statement, err error) {
 	ps := parserPool.Get().(*parser.Parser)
-	stmts, _, perr := ps.Parse(sql, "", "")
+	stmts, perr, crashed := safeParse(ps, sql)
+	if crashed {
+		// The parser may be in a bad state: it does not go back to the pool.
+		return nil, perr
+	}
 	if perr != nil {
 		parserPool.Put(ps)
 		if hasWordsPrefix(sql, "xa") {
@@ -104,6 +109,21 @@ func Analyze(sql string) (st *Statement, err error) {
 		}
 	}()
 	return analyze(sql, stmts[0])
+}
+
+// safeParse runs the TiDB parser, turning a panic into an error. The parser
+// panics on some inputs (found by FuzzPlan: an integer literal longer than
+// its test driver's decimal supports); one client's statement must not take
+// down its session, let alone the node.
+func safeParse(ps *parser.Parser, sql string) (stmts []ast.StmtNode, err error, crashed bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			stmts, crashed = nil, true
+			err = Unsupported(fmt.Sprintf("this statement (the SQL parser failed on it: %v)", r))
+		}
+	}()
+	stmts, _, err = ps.Parse(sql, "", "")
+	return stmts, err, false
 }
 
 // ParseError turns a parser error into ER_PARSE_ERROR.
