@@ -118,3 +118,18 @@ func TestConfigValidate(t *testing.T) {
 		}
 	}
 }
+
+// TestDefaultTimeoutsNest: if it fails, the resolver's default would abort
+// transactions whose coordinator is still inside its own prepare+decision
+// window (safe, thanks to the CAS, but it turns slow commits into aborts).
+func TestDefaultTimeoutsNest(t *testing.T) {
+	c := DefaultConfig("n1", 1)
+	var r ResolverConfig
+	r.setDefaults()
+	if r.PrepareTimeout < c.PrepareTimeout+c.DecisionTimeout {
+		t.Fatalf("resolver PrepareTimeout %v < coordinator %v + %v", r.PrepareTimeout, c.PrepareTimeout, c.DecisionTimeout)
+	}
+	if MinDecisionRetention < 2*(c.PrepareTimeout+c.DecisionTimeout+c.Phase2Timeout) {
+		t.Fatalf("MinDecisionRetention %v too short", MinDecisionRetention)
+	}
+}
