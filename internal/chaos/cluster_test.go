@@ -73,6 +73,7 @@ type procNode struct {
 	mysql, admin, raftBind string
 	dir, cfgPath, logPath  string
 	bin                    string
+	args, env              []string // default: --config cfgPath, the test's environment
 
 	mu     sync.Mutex
 	cmd    *exec.Cmd
@@ -94,7 +95,14 @@ func (n *procNode) start() error {
 	if err != nil {
 		return err
 	}
-	cmd := exec.Command(n.bin, "--config", n.cfgPath)
+	args := n.args
+	if args == nil {
+		args = []string{"--config", n.cfgPath}
+	}
+	cmd := exec.Command(n.bin, args...)
+	if n.env != nil {
+		cmd.Env = append(os.Environ(), n.env...)
+	}
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = procAttr()
 	if err := cmd.Start(); err != nil {
