@@ -30,7 +30,7 @@ vet:
 chaos:
 	scripts/chaos.sh
 
-## bench: sysbench point selects direct vs proxy (env: SHARDLINE_ADDR, DURATION, ROUNDS; see scripts/bench.sh)
+## bench: the benchmark suite (sysbench direct/pass-through/sharded, transfers, Raft, Go benchmarks, CPU/RSS) into BENCHMARKS.md (env: DURATION, ROUNDS, THREADS, SECTIONS; see scripts/bench.sh)
 bench: build
 	scripts/bench.sh
 
