@@ -605,7 +605,7 @@ func (pc *pctx) planInsert() (*Plan, error) {
 		groups[idx] = append(groups[idx], r)
 	}
 	sort.Ints(order)
-	pl := &Plan{Kind: KindQuery, Write: pc.st.Explain == "", Raw: pc.st.SQL}
+	pl := &Plan{Kind: KindQuery, Write: pc.st.Explain == "", Raw: pc.st.SQL, Sequenced: rule.rule.AutoIncrement != ""}
 	if auto != nil {
 		pl.InsertID = auto.ids[0]
 	}

@@ -68,7 +68,8 @@ type goldenPlan struct {
 	Rename  *TableRename   `json:"rename_table,omitempty"`
 	AutoID  *AutoIDRequest `json:"auto_id,omitempty"`
 	// InsertID is the first generated value (plans built with auto_ids).
-	InsertID uint64 `json:"insert_id,omitempty"`
+	InsertID  uint64 `json:"insert_id,omitempty"`
+	Sequenced bool   `json:"sequenced,omitempty"`
 }
 
 type goldenCase struct {
@@ -88,7 +89,7 @@ var kindNames = map[Kind]string{KindQuery: "query", KindBegin: "begin", KindComm
 
 func toGolden(p *Plan) *goldenPlan {
 	g := &goldenPlan{Kind: kindNames[p.Kind], Write: p.Write, DDL: p.DDL, Merge: p.Merge, Sets: p.Sets, DB: p.DB,
-		Static: p.Static, Rename: p.RenameTable, AutoID: p.AutoID, InsertID: p.InsertID}
+		Static: p.Static, Rename: p.RenameTable, AutoID: p.AutoID, InsertID: p.InsertID, Sequenced: p.Sequenced}
 	for _, t := range p.Targets {
 		g.Targets = append(g.Targets, goldenTarget{Shard: t.Shard, SQL: t.SQL, Args: t.Args, PassArgs: t.PassArgs})
 	}

@@ -72,6 +72,11 @@ type Plan struct {
 	// Session.AutoIDs (0 otherwise): the insert id of the OK packet and
 	// the session's new LAST_INSERT_ID(). Such plans are never cached.
 	InsertID uint64
+	// Sequenced marks an INSERT into a table whose auto_increment column
+	// comes from a global sequence: the session's LAST_INSERT_ID() changes
+	// only by InsertID, never by the insert ids the backends report for
+	// explicit values.
+	Sequenced bool
 }
 
 // AutoIDRequest asks for Count values of the global sequence Sequence
