@@ -20,7 +20,8 @@ type ResolverConfig struct {
 	// change the count restarts, which only delays the abort. Safety never
 	// depends on it (the decision is a CAS), only how soon a live but slow
 	// coordinator gets aborted: keep it ≥ Config.PrepareTimeout +
-	// Config.DecisionTimeout. Default 30s.
+	// Config.DecisionTimeout. Default 30s; negative aborts undecided
+	// branches at first sight (tests).
 	PrepareTimeout time.Duration
 	// StatementTimeout bounds each round's work on one shard. Default 10s.
 	StatementTimeout time.Duration
