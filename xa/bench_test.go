@@ -16,24 +16,41 @@ func BenchmarkCommit(b *testing.B) {
 		b.Run(fmt.Sprintf("shards=%d", shards), func(b *testing.B) {
 			e := newEnv(b, c, nil)
 			conns := []Conn{c.dial(0), c.dial(1)}
-			ctx := context.Background()
 			for b.Loop() {
-				txn := e.coord.Begin()
-				for i := range shards {
-					shard := c.names[i]
-					if err := txn.Enlist(shard, conns[i]); err != nil {
-						b.Fatal(err)
-					}
-					if err := run(conns[i], fmt.Sprintf("INSERT INTO xt.acc VALUES (%d, 0)", nextRowID.Add(1))); err != nil {
-						b.Fatal(err)
-					}
-					txn.MarkWrite(shard)
-				}
-				if err := txn.Commit(ctx); err != nil {
-					b.Fatal(err)
-				}
+				benchTxn(b, e, conns, shards)
 			}
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "commits/s")
 		})
+		b.Run(fmt.Sprintf("shards=%d/sessions=8", shards), func(b *testing.B) {
+			e := newEnv(b, c, nil)
+			b.SetParallelism(4) // 4 x GOMAXPROCS(2) = 8 sessions
+			b.RunParallel(func(pb *testing.PB) {
+				conns := []Conn{c.dial(0), c.dial(1)}
+				for pb.Next() {
+					benchTxn(b, e, conns, shards)
+				}
+			})
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "commits/s")
+		})
+	}
+}
+
+// benchTxn inserts one row on each of the first n shards and commits.
+func benchTxn(b *testing.B, e *env, conns []Conn, n int) {
+	txn := e.coord.Begin()
+	for i := range n {
+		shard := e.c.names[i]
+		if err := txn.Enlist(shard, conns[i]); err != nil {
+			b.Error(err)
+			return
+		}
+		if err := run(conns[i], fmt.Sprintf("INSERT INTO xt.acc VALUES (%d, 0)", nextRowID.Add(1))); err != nil {
+			b.Error(err)
+			return
+		}
+		txn.MarkWrite(shard)
+	}
+	if err := txn.Commit(context.Background()); err != nil {
+		b.Error(err)
 	}
 }
