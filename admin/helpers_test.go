@@ -26,7 +26,7 @@ type member struct {
 	url  string
 }
 
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -38,7 +38,7 @@ func freeAddr(t *testing.T) string {
 
 // startMember opens a node (bootstrap or join) and serves the admin API on
 // its AdminAddr.
-func startMember(t *testing.T, id string, join []string, tx func(context.Context) (any, error)) *member {
+func startMember(t testing.TB, id string, join []string, tx func(context.Context) (any, error)) *member {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -84,7 +84,7 @@ func startCluster(t *testing.T, n int) []*member {
 	return ms
 }
 
-func waitFor(t *testing.T, what string, cond func() bool) {
+func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for !cond() {

@@ -15,10 +15,13 @@ type bufConn struct {
 	net.Conn
 	r *bufio.Reader
 	w *bufio.Writer
+	// checkFirst is set until the client's first packet (its handshake
+	// response) has been validated.
+	checkFirst bool
 }
 
 func newBufConn(c net.Conn) *bufConn {
-	return &bufConn{Conn: c, r: bufio.NewReaderSize(c, 4<<10), w: bufio.NewWriterSize(c, 16<<10)}
+	return &bufConn{Conn: c, r: bufio.NewReaderSize(c, 4<<10), w: bufio.NewWriterSize(c, 16<<10), checkFirst: true}
 }
 
 func (c *bufConn) Write(p []byte) (int, error) { return c.w.Write(p) }
@@ -29,7 +32,34 @@ func (c *bufConn) Read(p []byte) (int, error) {
 			return 0, err
 		}
 	}
+	if c.checkFirst {
+		c.checkFirst = false
+		if err := c.checkHandshakeResponse(); err != nil {
+			return 0, err
+		}
+	}
 	return c.r.Read(p)
+}
+
+// checkHandshakeResponse peeks at the client's first packet and refuses a
+// malformed one before go-mysql parses it.
+func (c *bufConn) checkHandshakeResponse() error {
+	hdr, err := c.r.Peek(4)
+	if err != nil {
+		return err
+	}
+	n := int(hdr[0]) | int(hdr[1])<<8 | int(hdr[2])<<16
+	if 4+n > c.r.Size() {
+		return errBadHandshake
+	}
+	p, err := c.r.Peek(4 + n)
+	if err != nil {
+		return err
+	}
+	if !validHandshakeResponse(p[4:]) {
+		return errBadHandshake
+	}
+	return nil
 }
 
 func (c *bufConn) Flush() error { return c.w.Flush() }

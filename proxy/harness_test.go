@@ -26,7 +26,7 @@ func (s *staticMap) ShardMap() *router.ShardMap { return s.m.Load() }
 
 // env is a proxy in front of real MariaDB servers.
 type env struct {
-	t       *testing.T
+	t       testing.TB
 	servers []*mariadbtest.Server
 	srv     *proxy.Server
 	addr    string
@@ -44,13 +44,13 @@ func passThroughMap(servers []*mariadbtest.Server) *router.ShardMap {
 
 // startEnv starts n MariaDB servers, creates database app on each, and a
 // proxy with users app/app over the map built by mk.
-func startEnv(t *testing.T, n int, mk func([]*mariadbtest.Server) *router.ShardMap, tweak func(*proxy.Config)) *env {
+func startEnv(t testing.TB, n int, mk func([]*mariadbtest.Server) *router.ShardMap, tweak func(*proxy.Config)) *env {
 	t.Helper()
 	return startEnvWith(t, n, mk, tweak, nil)
 }
 
 // startEnvWith is startEnv with a transaction coordinator (nil: none).
-func startEnvWith(t *testing.T, n int, mk func([]*mariadbtest.Server) *router.ShardMap, tweak func(*proxy.Config), txns proxy.TxnCoordinator) *env {
+func startEnvWith(t testing.TB, n int, mk func([]*mariadbtest.Server) *router.ShardMap, tweak func(*proxy.Config), txns proxy.TxnCoordinator) *env {
 	t.Helper()
 	servers := mariadbtest.StartN(t, n)
 	for _, s := range servers {

@@ -98,11 +98,12 @@ type Planner interface {
 
 // Deps are the collaborators of a Server.
 type Deps struct {
-	Map     MapSource
-	Planner Planner
-	Txns    TxnCoordinator // nil: transactions spanning shards are refused
-	Logger  *slog.Logger
-	Metrics *Metrics // nil: no metrics
+	Map       MapSource
+	Planner   Planner
+	Txns      TxnCoordinator // nil: transactions spanning shards are refused
+	Logger    *slog.Logger
+	Metrics   *Metrics       // nil: no metrics
+	Sequences SequenceSource // nil: INSERTs that need global sequence values are refused
 }
 
 // Server accepts MySQL clients.
@@ -121,6 +122,7 @@ type Server struct {
 	sessions sync.Map // id → *Session
 	wg       sync.WaitGroup
 	closing  atomic.Bool
+	panics   atomic.Int64
 }
 
 // NewServer builds a server; Serve starts accepting.
@@ -202,6 +204,7 @@ func (s *Server) handle(c net.Conn) {
 	defer func() {
 		// A bug in one session must not take down every other session.
 		if r := recover(); r != nil {
+			s.panics.Add(1)
 			s.log.Error("session panicked", "panic", r, "stack", string(debug.Stack()))
 			_ = c.Close()
 		}
@@ -253,6 +256,9 @@ func refuse(c net.Conn, e *mysql.MyError) {
 // ctx returns a background context for backend work; statements are bounded
 // by the pool and backend timeouts.
 func (s *Server) ctx() context.Context { return context.Background() }
+
+// Panics counts sessions that ended in a recovered panic (a bug).
+func (s *Server) Panics() int64 { return s.panics.Load() }
 
 // Connections is the number of client connections being served.
 func (s *Server) Connections() int64 { return s.conns.Load() }
