@@ -45,13 +45,13 @@ func schedule(full bool) []fault {
 	}
 	return []fault{
 		killNode("leader", 3*time.Second),
+		partitionNode("leader", 5*time.Second),
 		restartShard(0),
 		pauseNode("leader", 5*time.Second),
 		killNode("follower", 3*time.Second),
-		partitionNode("leader", 5*time.Second),
+		partitionNode("follower", 4*time.Second),
 		restartShard(1),
 		pauseNode("follower", 4*time.Second),
-		partitionNode("follower", 4*time.Second),
 	}
 }
 
@@ -116,6 +116,11 @@ func TestChaosBank(t *testing.T) {
 	}
 	fmt.Fprintf(&s, "locking total reads: %d (%d errors, %d fractured)\n", b.reads.Load(), b.readErrs.Load(), len(res.fractured))
 	fmt.Fprintf(&s, "XA RECOVER empty on both shards after %s; total through the proxy %d (err %v)\n", fmtDur(xidWait), proxyTotal, proxyErr)
+	if c.proxy != nil {
+		c.proxy.mu.Lock()
+		fmt.Fprintf(&s, "Raft fault proxy: %d connections proxied, %d of unidentified origin\n", c.proxy.stats.accepted, c.proxy.stats.unidentified)
+		c.proxy.mu.Unlock()
+	}
 	fmt.Fprintf(&s, "invariants checked: %s\n", strings.Join(res.invariants, "; "))
 	fmt.Fprintf(&s, "lost: %d acknowledged transfers missing, %d failed ones present, %d phantom, %d accounts off, total %d (want %d)\n",
 		len(res.lostAcked), len(res.committedFailed), len(res.phantom), len(res.badAccounts), res.total, totalBalance)

@@ -71,6 +71,7 @@ func freeAddr(t testing.TB) string {
 type procNode struct {
 	id                     string
 	mysql, admin, raftBind string
+	raftAdvert             string // the Raft fault proxy's address, once enabled
 	dir, cfgPath, logPath  string
 	bin                    string
 	args, env              []string // default: --config cfgPath, the test's environment
@@ -186,6 +187,7 @@ type cluster struct {
 	dbs   []*mariadbtest.Server
 	nodes []*procNode
 	http  *http.Client
+	proxy *raftProxy // nil until enablePartitions
 }
 
 // startCluster starts two MariaDB servers, creates the bank database on
