@@ -33,6 +33,8 @@ type branch struct {
 	lock  string // ownerLock name
 	// locked: the connection holds the owner lock and the short wait_timeout.
 	locked bool
+	// dropped: the connection was closed (Txn.Abandoned).
+	dropped bool
 	// prepareSent: XA PREPARE was sent and did not fail with a server
 	// error, so the branch may be prepared, whatever state says.
 	prepareSent bool
@@ -52,7 +54,11 @@ var errAbandoned = errors.New("xa: statement abandoned, connection closed")
 func (b *branch) exec(ctx context.Context, q string) error {
 	err := execCtx(ctx, b.conn, q)
 	if err != nil && (errors.Is(err, errAbandoned) || IsConnLost(err)) {
-		b.abandon()
+		if b.state == stFinished {
+			b.dropConn() // the branch is done; only the connection is lost
+		} else {
+			b.abandon()
+		}
 	}
 	if err != nil {
 		return fmt.Errorf("xa: %s on shard %s: %w", verb(q), b.shard, err)
@@ -68,7 +74,15 @@ func (b *branch) abandon() {
 		return
 	}
 	b.state = stAbandoned
-	closeConn(b.conn)
+	b.dropConn()
+}
+
+// dropConn closes the connection; the proxy must not reuse it.
+func (b *branch) dropConn() {
+	if !b.dropped {
+		b.dropped = true
+		closeConn(b.conn)
+	}
 }
 
 // closeConn closes c when it can be closed.

@@ -36,7 +36,7 @@ func (t *Txn) Shards() []string {
 func (t *Txn) Abandoned() []string {
 	var out []string
 	for _, b := range t.branches {
-		if b.state == stAbandoned {
+		if b.state == stAbandoned || b.dropped {
 			out = append(out, b.shard)
 		}
 	}
