@@ -273,6 +273,9 @@ func (s *Session) runWrites(targets []router.Target) (affected, insertID uint64,
 // execDDL runs DDL on every target in order and stops at the first error,
 // naming the shard where it failed (DDL is not atomic on MySQL either).
 func (s *Session) execDDL(targets []router.Target) error {
+	if err := s.guardDDL(targets); err != nil {
+		return err
+	}
 	for i, t := range targets {
 		bc, err := s.acquireFree(t.Shard)
 		if err != nil {

@@ -123,6 +123,8 @@ type Server struct {
 	wg       sync.WaitGroup
 	closing  atomic.Bool
 	panics   atomic.Int64
+	// ddlInDoubtWait bounds how long DDL waits for in-doubt branches.
+	ddlInDoubtWait time.Duration
 }
 
 // NewServer builds a server; Serve starts accepting.
@@ -143,7 +145,8 @@ func NewServer(cfg Config, deps Deps) (*Server, error) {
 	// Without an RSA key, caching_sha2_password cannot receive a password
 	// over a plain connection; TLS and mysql_native_password still work.
 	pub, _ := publicKeyPEM(tlsConf)
-	s := &Server{cfg: cfg, deps: deps, log: deps.Logger, creds: newCredentials(cfg.Users), pools: newPools(cfg.Pool)}
+	s := &Server{cfg: cfg, deps: deps, log: deps.Logger, creds: newCredentials(cfg.Users), pools: newPools(cfg.Pool),
+		ddlInDoubtWait: defaultDDLInDoubtWait}
 	s.mysql = server.NewServer(cfg.ServerVersion, mysql.DEFAULT_COLLATION_ID, cfg.AuthMethod, pub, tlsConf)
 	s.pools.update(deps.Map.ShardMap().Shards)
 	return s, nil
@@ -262,6 +265,9 @@ func (s *Server) Panics() int64 { return s.panics.Load() }
 
 // Connections is the number of client connections being served.
 func (s *Server) Connections() int64 { return s.conns.Load() }
+
+// SetDDLInDoubtWait changes how long DDL waits for in-doubt branches (tests).
+func (s *Server) SetDDLInDoubtWait(d time.Duration) { s.ddlInDoubtWait = d }
 
 // SetMergeMaxRows changes the merge memory bound (tests).
 func (s *Server) SetMergeMaxRows(n int) { s.cfg.MergeMaxRows = n }

@@ -1,0 +1,59 @@
+package proxy
+
+import (
+	"strings"
+	"time"
+
+	"github.com/go-mysql-org/go-mysql/mysql"
+	"github.com/shardline/shardline/router"
+	"github.com/shardline/shardline/xa"
+)
+
+// defaultDDLInDoubtWait is how long DDL waits for in-doubt XA branches on
+// its shards to be finished by the resolver before it fails.
+const defaultDDLInDoubtWait = 10 * time.Second
+
+// guardDDL holds DDL back while a Shardline XA branch is prepared on a shard
+// the DDL runs on. A prepared branch whose connection is gone holds no
+// metadata lock (XA-NOTES 5): an ALTER or DROP could rebuild the table under
+// the branch's row locks. The resolver finishes such branches within
+// seconds, so the DDL waits for that, then fails naming the shard.
+func (s *Session) guardDDL(targets []router.Target) error {
+	deadline := time.Now().Add(s.srv.ddlInDoubtWait)
+	for {
+		shard, gtrid, err := s.inDoubtOn(targets)
+		if err != nil || shard == "" {
+			return err
+		}
+		if time.Now().After(deadline) {
+			return newError(mysql.ER_LOCK_WAIT_TIMEOUT,
+				"DDL refused: transaction %s is in doubt on shard %s (prepared, not yet committed or rolled back); the resolver finishes it from the Raft decision — see GET /v1/transactions, then retry",
+				gtrid, shard)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// inDoubtOn returns a shard among targets with a prepared Shardline branch.
+func (s *Session) inDoubtOn(targets []router.Target) (shard, gtrid string, err error) {
+	for _, name := range shardsOf(targets) {
+		bc, err := s.acquireFree(name)
+		if err != nil {
+			return "", "", err
+		}
+		r, err := bc.exec("XA RECOVER FORMAT='SQL'")
+		bc.pool.put(bc)
+		if err != nil {
+			return "", "", err
+		}
+		for i := range r.Values {
+			fid, _ := r.GetInt(i, 0)
+			data, _ := r.GetString(i, 3)
+			x, perr := xa.ParseRecoverSQL(fid, data)
+			if perr == nil && x.FormatID == xa.FormatID && strings.HasPrefix(x.Gtrid, xa.GtridPrefix) {
+				return name, x.Gtrid, nil
+			}
+		}
+	}
+	return "", "", nil
+}
