@@ -18,15 +18,22 @@ type backendStream struct {
 	insertID uint64
 	row      []mysql.FieldValue
 	buf      []byte
+	sent     bool // the query was sent
+	headed   bool // the response header was read
 	done     bool
 }
 
 func (b *backendStream) send(sql string) error {
-	return b.bc.writeCommand(mysql.COM_QUERY, []byte(sql))
+	if err := b.bc.writeCommand(mysql.COM_QUERY, []byte(sql)); err != nil {
+		return err
+	}
+	b.sent = true
+	return nil
 }
 
 // readHeader reads the response up to the first row.
 func (b *backendStream) readHeader() error {
+	b.headed = true
 	p, err := b.bc.readPacket(b.buf)
 	if err != nil {
 		return err
@@ -97,8 +104,16 @@ func (b *backendStream) Next() ([]mysql.FieldValue, error) {
 	return b.row, nil
 }
 
-// Close drains what is left of the result and gives the connection back.
+// Close drains what is left of the response (all of it when the header was
+// never read) and gives the connection back; a connection that cannot be
+// drained is not reused.
 func (b *backendStream) Close() {
+	if b.sent && !b.headed {
+		if err := b.readHeader(); err != nil && !b.done {
+			b.bc.markBroken()
+			b.done = true
+		}
+	}
 	for !b.done {
 		if _, err := b.Next(); err != nil {
 			break
