@@ -30,6 +30,7 @@ type env struct {
 	servers []*mariadbtest.Server
 	srv     *proxy.Server
 	addr    string
+	maps    *staticMap
 }
 
 // passThroughMap puts schema "app" on the first server.
@@ -81,7 +82,13 @@ func startEnvWith(t testing.TB, n int, mk func([]*mariadbtest.Server) *router.Sh
 	}
 	go func() { _ = srv.Serve() }()
 	t.Cleanup(func() { _ = srv.Close() })
-	return &env{t: t, servers: servers, srv: srv, addr: srv.Addr()}
+	return &env{t: t, servers: servers, srv: srv, addr: srv.Addr(), maps: maps}
+}
+
+// setMap publishes a new shard map, as metaraft's watch does on a node.
+func (e *env) setMap(m *router.ShardMap) {
+	e.maps.m.Store(m)
+	e.srv.ShardMapChanged(m)
 }
 
 // db opens database/sql on the proxy (dates parsed into time.Time).
