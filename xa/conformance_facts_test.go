@@ -141,6 +141,9 @@ func confDeadlock(t *testing.T, c *cluster) {
 		t.Fatal("IsTxnFatal(1213) = false")
 	}
 	mustCode(t, run(victim, xaEnd(vx.SQL())), codeXARmfail, "XA END after deadlock")
+	if err := run(other, "CREATE TABLE xt.ddl_in_xa (i INT)"); ErrorCode(err) != codeXARmfail || IsTxnFatal(err) {
+		t.Fatalf("DDL inside an ACTIVE branch = %v, want a non-fatal 1399", err)
+	}
 	mustCode(t, run(victim, xaPrepare(vx.SQL())), codeXARmfail, "XA PREPARE after deadlock")
 	mustOK(t, run(victim, xaRollback(vx.SQL())), "XA ROLLBACK after deadlock")
 	mustOK(t, run(other, xaEnd(ox.SQL())), "other end")

@@ -73,12 +73,16 @@ func IsConnLost(err error) bool {
 // IsTxnFatal reports whether a statement error inside a transaction forces
 // the proxy to roll the whole transaction back on every shard: a deadlock
 // (1213; the branch is rollback-only afterwards, XA-NOTES 7), a branch
-// already rolled back (1399/1402/1614), or a lost backend connection. A
+// already rolled back (1402/1614), or a lost backend connection. A
 // lock-wait timeout (1205) and ordinary statement errors (duplicate key,
-// syntax) undo only the statement, and the transaction goes on.
+// syntax) undo only the statement, and the transaction goes on. So does
+// 1399 (XAER_RMFAIL): MariaDB also returns it for statements an XA branch
+// refuses (DDL, BEGIN, SET autocommit), which leave the branch intact; a
+// branch that is really rollback-only fails again at COMMIT (XA END),
+// which then rolls everything back.
 func IsTxnFatal(err error) bool {
 	switch ErrorCode(err) {
-	case mysql.ER_LOCK_DEADLOCK, codeXARmfail, codeXARollback, codeXADeadlock:
+	case mysql.ER_LOCK_DEADLOCK, codeXARollback, codeXADeadlock:
 		return true
 	}
 	return IsConnLost(err)

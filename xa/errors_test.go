@@ -23,7 +23,7 @@ func TestIsTxnFatal(t *testing.T) {
 	}{
 		{"deadlock", mysql.NewError(mysql.ER_LOCK_DEADLOCK, "x"), true},
 		{"wrapped deadlock", fmt.Errorf("shard s0: %w", pkgerrors.Trace(mysql.NewError(1213, "x"))), true},
-		{"rollback-only", mysql.NewError(1399, "x"), true},
+		{"XA state error (DDL inside XA)", mysql.NewError(1399, "x"), false},
 		{"rolled back", mysql.NewError(1402, "x"), true},
 		{"server lost", mysql.NewError(2013, "x"), true},
 		{"bad conn", pkgerrors.Wrapf(mysql.ErrBadConn, "io"), true},
