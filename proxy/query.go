@@ -23,9 +23,15 @@ type stmtArgs struct {
 func (a *stmtArgs) binary() bool { return a != nil }
 
 func (s *Session) handleQuery(sql string, raw []byte) error {
-	p, err := s.srv.deps.Planner.Plan(sql, nil, s.srv.deps.Map.ShardMap(), s.routerSession())
+	m, rs := s.srv.deps.Map.ShardMap(), s.planSession()
+	p, err := s.srv.deps.Planner.Plan(sql, nil, m, rs)
 	if err != nil {
 		return err
+	}
+	if p.AutoID != nil {
+		return s.execAutoIDs(p.AutoID, rs, func(rs router.Session) (*router.Plan, error) {
+			return s.srv.deps.Planner.Plan(sql, nil, m, rs)
+		}, sql, raw, nil)
 	}
 	return s.execPlan(p, sql, raw, nil)
 }
@@ -68,6 +74,8 @@ func (s *Session) execPlanKind(p *router.Plan, sql string, raw []byte, a *stmtAr
 		return "session", s.useDB(p.DB)
 	case router.KindStatic:
 		return "static", s.writeStatic(p.Static, a.binary())
+	case router.KindLastInsertID:
+		return "static", s.writeLastInsertID(p, a.binary())
 	default:
 		return "other", newError(mysql.ER_NOT_SUPPORTED_YET, "statement kind %d is not supported", p.Kind)
 	}
@@ -85,6 +93,12 @@ func (s *Session) execQuery(p *router.Plan, sql string, raw []byte, a *stmtArgs)
 		if err := s.commit(); err != nil { // DDL commits implicitly, as in MySQL
 			return "write", err
 		}
+	}
+	if p.InsertID != 0 {
+		return "write", s.afterStatement(s.execAutoInsert(p))
+	}
+	if p.Sequenced { // explicit values: LAST_INSERT_ID() stays
+		defer s.keepLastInsert()()
 	}
 	if len(p.Targets) == 1 && p.Merge == nil && p.RenameTable == nil {
 		if p.DDL {

@@ -120,9 +120,15 @@ func (s *Session) handleExecute(data []byte) error {
 	if err := a.decode(); err != nil {
 		return err
 	}
-	p, err := s.srv.deps.Planner.Plan(st.sql, a.args, s.srv.deps.Map.ShardMap(), s.routerSession())
+	m, rs := s.srv.deps.Map.ShardMap(), s.planSession()
+	p, err := s.srv.deps.Planner.Plan(st.sql, a.args, m, rs)
 	if err != nil {
 		return err
+	}
+	if p.AutoID != nil {
+		return s.execAutoIDs(p.AutoID, rs, func(rs router.Session) (*router.Plan, error) {
+			return s.srv.deps.Planner.Plan(st.sql, a.args, m, rs)
+		}, st.sql, nil, a)
 	}
 	return s.execPlan(p, st.sql, nil, a)
 }

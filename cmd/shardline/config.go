@@ -30,6 +30,9 @@ type Config struct {
 	ShardMap router.ShardMap `yaml:"shardmap"`
 	// XA configures cross-shard transactions.
 	XA XAConfig `yaml:"xa"`
+	// Sequences configures global sequences (auto_increment columns of
+	// sharded tables; they need Raft).
+	Sequences SequenceConfig `yaml:"sequences"`
 	// PprofListen, when set, serves net/http/pprof there (profiling; keep it
 	// on loopback).
 	PprofListen string `yaml:"pprof_listen"`
@@ -58,9 +61,18 @@ type XAConfig struct {
 	ResolveInterval time.Duration `yaml:"resolve_interval"`
 }
 
+// SequenceConfig configures the node's cache of global sequence values.
+type SequenceConfig struct {
+	// BlockSize is how many values the node reserves through Raft at once:
+	// larger blocks mean fewer Raft round trips and larger gaps when a node
+	// stops (the rest of its block is never used). 0 means the default.
+	BlockSize uint64 `yaml:"block_size"`
+}
+
 func defaultConfig() Config {
 	return Config{NodeID: "n1", LogLevel: "info", Proxy: proxy.DefaultConfig(),
-		XA: XAConfig{PrepareTimeout: 30 * time.Second, ResolveInterval: 2 * time.Second}}
+		XA:        XAConfig{PrepareTimeout: 30 * time.Second, ResolveInterval: 2 * time.Second},
+		Sequences: SequenceConfig{BlockSize: proxy.DefaultSequenceBlock}}
 }
 
 func loadConfig(path string) (Config, error) {

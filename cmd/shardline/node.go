@@ -64,6 +64,7 @@ func startNode(cfg Config, log *slog.Logger) (n *node, err error) {
 		}
 		n.onStop(func() { _ = meta.Close() })
 		deps.Map = meta
+		deps.Sequences = proxy.NewSequences(meta, cfg.Sequences.BlockSize)
 	}
 
 	var coord *xa.Coordinator

@@ -1,0 +1,275 @@
+package proxy
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-mysql-org/go-mysql/mysql"
+	"github.com/shardline/shardline/router"
+)
+
+// Global sequences: the values of a sharded table's auto_increment column
+// (router.TableRule.AutoIncrement) come from a Raft-backed counter named
+// "<schema>.<table>". Each proxy node reserves blocks of values through
+// Raft and hands them out from memory, so an INSERT costs no Raft round
+// trip in the common case. A reserved block is never handed out again,
+// even after a crash: values may skip (the rest of a block of a node that
+// stopped), never repeat. Explicit values do not move the sequence: after
+// loading rows with explicit ids, move it past them with the admin API
+// (POST /v1/sequences/{schema}.{table} {"at_least": N}).
+
+// BlockAllocator reserves blocks of a global sequence. metaraft.Node
+// implements it. AllocateBlock returns [first, last], size values that no
+// call (on any node, before or after a crash) returns again.
+type BlockAllocator interface {
+	AllocateBlock(ctx context.Context, name string, size uint64) (first, last uint64, err error)
+}
+
+// SequenceSource hands out values of global sequences to sessions. It is
+// shared by all sessions: safe for concurrent use.
+type SequenceSource interface {
+	// Next returns the first of n consecutive values of the named
+	// sequence, never returned before.
+	Next(ctx context.Context, name string, n uint64) (uint64, error)
+	// Forget drops the values of the named sequence cached on this node:
+	// later values come from blocks reserved after the call (so after an
+	// AdvanceSequence that preceded it).
+	Forget(name string)
+}
+
+// DefaultSequenceBlock is the number of values a node reserves at once.
+const DefaultSequenceBlock = 1000
+
+// sequenceTimeout bounds the Raft round trip of one block.
+const sequenceTimeout = 10 * time.Second
+
+// Sequences is a SequenceSource over a BlockAllocator: per sequence, the
+// rest of the current block and a spare block fetched in the background
+// when the current one runs low. Each sequence has its own lock; a session
+// waits only for the sequence it uses.
+type Sequences struct {
+	alloc BlockAllocator
+	block uint64
+
+	mu   sync.Mutex // guards seqs (not the sequences themselves)
+	seqs map[string]*seqState
+}
+
+// seqState is the local stock of one sequence: [next, end) is the current
+// block, [spareFirst, spareEnd) the next one (empty when equal).
+type seqState struct {
+	mu                   sync.Mutex
+	next, end            uint64
+	spareFirst, spareEnd uint64
+	fetching             bool
+}
+
+// NewSequences returns a block cache taking blocks of blockSize values
+// (DefaultSequenceBlock when 0).
+func NewSequences(a BlockAllocator, blockSize uint64) *Sequences {
+	if blockSize == 0 {
+		blockSize = DefaultSequenceBlock
+	}
+	return &Sequences{alloc: a, block: blockSize, seqs: map[string]*seqState{}}
+}
+
+func (q *Sequences) state(name string) *seqState {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	st := q.seqs[name]
+	if st == nil {
+		st = &seqState{}
+		q.seqs[name] = st
+	}
+	return st
+}
+
+// Next implements SequenceSource. The n values come from one block: when
+// the current block has fewer than n left, its rest is dropped (values
+// skip) and a block of at least n values is used.
+func (q *Sequences) Next(ctx context.Context, name string, n uint64) (uint64, error) {
+	if n == 0 {
+		return 0, newError(mysql.ER_UNKNOWN_ERROR, "sequence %s: zero values asked", name)
+	}
+	st := q.state(name)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.end-st.next < n {
+		if st.spareEnd-st.spareFirst >= n {
+			st.next, st.end = st.spareFirst, st.spareEnd
+			st.spareFirst, st.spareEnd = 0, 0
+		} else {
+			first, last, err := q.alloc.AllocateBlock(ctx, name, max(q.block, n))
+			if err != nil {
+				return 0, err
+			}
+			st.next, st.end = first, last+1
+		}
+	}
+	first := st.next
+	st.next += n
+	if st.end-st.next < q.block/4 && st.spareEnd == st.spareFirst && !st.fetching {
+		st.fetching = true
+		go q.prefetch(name, st)
+	}
+	return first, nil
+}
+
+// Forget implements SequenceSource. A prefetch in flight may still land
+// its block as the spare; that block was reserved after the call too.
+func (q *Sequences) Forget(name string) {
+	st := q.state(name)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.next, st.end, st.spareFirst, st.spareEnd = 0, 0, 0, 0
+}
+
+// prefetch reserves the spare block of a sequence. A failure is not an
+// error: the next INSERT that needs the block reserves it itself.
+func (q *Sequences) prefetch(name string, st *seqState) {
+	ctx, cancel := context.WithTimeout(context.Background(), sequenceTimeout)
+	defer cancel()
+	first, last, err := q.alloc.AllocateBlock(ctx, name, q.block)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.fetching = false
+	if err == nil {
+		st.spareFirst, st.spareEnd = first, last+1
+	}
+}
+
+// planSession is the router session of the next statement, with the
+// sql_mode flag NO_AUTO_VALUE_ON_ZERO when the session set it. (The proxy
+// knows only what the session SET: a server whose global sql_mode has the
+// flag is not seen, and a 0 is then generated anyway.)
+func (s *Session) planSession() router.Session {
+	rs := s.routerSession()
+	if mode, ok := s.st.vars["sql_mode"]; ok {
+		rs.NoAutoValueOnZero = strings.Contains(strings.ToUpper(mode), "NO_AUTO_VALUE_ON_ZERO")
+	}
+	return rs
+}
+
+// execAutoIDs runs a statement whose plan asked for generated values: it
+// takes them, plans again with them and runs the plan. A sequence moved
+// forward with the admin API (after rows were loaded with explicit ids)
+// does not reach the blocks nodes have already cached: when a generated
+// value collides with a row (error 1062) outside a transaction, the node
+// forgets its cached values and runs the statement once more with values
+// reserved now.
+func (s *Session) execAutoIDs(req *router.AutoIDRequest, rs router.Session, plan func(router.Session) (*router.Plan, error),
+	sql string, raw []byte, a *stmtArgs) error {
+	for attempt := 0; ; attempt++ {
+		p, err := s.withAutoIDs(req, rs, plan)
+		if err != nil {
+			return err
+		}
+		err = s.execPlan(p, sql, raw, a)
+		var me *mysql.MyError
+		if attempt > 0 || s.txn != nil || !errors.As(err, &me) || me.Code != mysql.ER_DUP_ENTRY {
+			return err
+		}
+		s.srv.deps.Sequences.Forget(req.Sequence)
+	}
+}
+
+// withAutoIDs takes the values a plan asked for and plans the statement
+// again with them.
+func (s *Session) withAutoIDs(req *router.AutoIDRequest, rs router.Session, plan func(router.Session) (*router.Plan, error)) (*router.Plan, error) {
+	seq := s.srv.deps.Sequences
+	if seq == nil {
+		return nil, newError(mysql.ER_NOT_SUPPORTED_YET,
+			"generated values of sequence %s need the Raft group (global sequences are off on this node): give the column explicitly", req.Sequence)
+	}
+	ctx, cancel := context.WithTimeout(s.srv.ctx(), sequenceTimeout)
+	defer cancel()
+	first, err := seq.Next(ctx, req.Sequence, uint64(req.Count))
+	if err != nil {
+		if me := toMyError(err); me.Code != mysql.ER_UNKNOWN_ERROR {
+			return nil, me
+		}
+		return nil, newError(mysql.ER_UNKNOWN_ERROR, "allocating values of sequence %s: %v", req.Sequence, err)
+	}
+	rs.AutoIDs = make([]uint64, req.Count)
+	for i := range rs.AutoIDs {
+		rs.AutoIDs[i] = first + uint64(i)
+	}
+	p, err := plan(rs)
+	if err == nil && (p.AutoID != nil || p.InsertID == 0) {
+		return nil, newError(mysql.ER_UNKNOWN_ERROR, "sequence %s: the plan did not take the generated values", req.Sequence)
+	}
+	return p, err
+}
+
+// execAutoInsert runs an INSERT with generated values and answers with the
+// first of them as the insert id, which becomes the session's
+// LAST_INSERT_ID(). One target outside a transaction runs on a pooled
+// connection; otherwise the targets run as a write spanning shards would.
+func (s *Session) execAutoInsert(p *router.Plan) error {
+	var affected uint64
+	var warnings uint16
+	if s.txn == nil && len(p.Targets) == 1 {
+		t := p.Targets[0]
+		sql, err := targetSQL(t)
+		if err != nil {
+			return err
+		}
+		bc, release, err := s.acquire(t.Shard)
+		if err != nil {
+			return err
+		}
+		r, err := bc.exec(sql)
+		release()
+		if err != nil {
+			return err
+		}
+		affected, warnings = r.AffectedRows, r.Warnings
+	} else {
+		own := s.txn == nil
+		if own {
+			if s.srv.deps.Txns == nil && len(shardsOf(p.Targets)) > 1 {
+				return newError(mysql.ER_NOT_SUPPORTED_YET,
+					"a write spanning shards %s needs the XA coordinator, which is not enabled", strings.Join(shardsOf(p.Targets), ", "))
+			}
+			s.beginTxn()
+		}
+		n, _, err := s.runWrites(p.Targets)
+		if own && err != nil {
+			_ = s.rollback()
+			return err
+		}
+		if err == nil && own {
+			err = s.commit()
+		}
+		if err != nil {
+			return err
+		}
+		affected = n
+	}
+	s.lastInsert = p.InsertID
+	return s.writeOK(affected, p.InsertID, warnings)
+}
+
+// keepLastInsert returns a function that restores the session's
+// LAST_INSERT_ID(): backends report explicit values of a sequenced
+// column as insert ids, which MySQL does not make the LAST_INSERT_ID().
+func (s *Session) keepLastInsert() func() {
+	keep := s.lastInsert
+	return func() { s.lastInsert = keep }
+}
+
+// writeLastInsertID answers SELECT LAST_INSERT_ID() (and @@identity,
+// @@last_insert_id) from the session, as a BIGINT UNSIGNED like MySQL.
+func (s *Session) writeLastInsertID(p *router.Plan, binaryRows bool) error {
+	fields := make([]*mysql.Field, len(p.Static.Columns))
+	row := make([]mysql.FieldValue, len(fields))
+	for i, c := range p.Static.Columns {
+		fields[i] = &mysql.Field{Name: []byte(c), Type: mysql.MYSQL_TYPE_LONGLONG, Charset: 63, ColumnLength: 21,
+			Flag: mysql.NOT_NULL_FLAG | mysql.UNSIGNED_FLAG | mysql.BINARY_FLAG | mysql.NUM_FLAG}
+		row[i] = mysql.NewFieldValue(mysql.FieldValueTypeUnsigned, s.lastInsert, nil)
+	}
+	return s.writeResultSet(fields, &sliceStream{fields: fields, rows: [][]mysql.FieldValue{row}}, binaryRows)
+}
