@@ -24,6 +24,8 @@ DEMO_DIR=.demo
 CTL=bin/mariadbctl
 SHARDS=(t3306:13306 t3307:13307)
 NODES=(n1:6033 n2:6034 n3:6035)
+# Admin HTTP and Raft ports of each node (scripts/demo/nN.yaml).
+declare -A NODE_PORTS=([n1]="9090 7001" [n2]="9091 7002" [n3]="9092 7003")
 CONFIG_DIR=${SHARDLINE_DEMO_CONFIG_DIR:-scripts/demo}
 PROXY_START_TIMEOUT=${PROXY_START_TIMEOUT:-30}
 
@@ -52,10 +54,30 @@ proxy_pid() {
 # port_open PORT: true when something accepts TCP connections on 127.0.0.1:PORT.
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-start_proxy() {
-	local node=$1 port=$2 cfg="$CONFIG_DIR/$1.yaml" pid log="$DEMO_DIR/$1.log"
-	pid=$(proxy_pid "$node")
-	if [[ -n $pid ]]; then
+# launch_proxy NODE: start the node's process unless it is running. Nodes
+# are launched together and waited for afterwards: a node restarting with
+# Raft state opens its MySQL port only once a majority of the group is up.
+launch_proxy() {
+	local node=$1 cfg="$CONFIG_DIR/$1.yaml" log="$DEMO_DIR/$1.log"
+	[[ -z $(proxy_pid "$node") ]] || return 0
+	if [[ ! -f $cfg ]]; then
+		say "proxy $node: no config $cfg, not started"
+		return 0
+	fi
+	# setsid: the proxy survives this script and the terminal's Ctrl-C.
+	setsid bin/shardline --config "$cfg" </dev/null >>"$log" 2>&1 &
+	echo "$!" >"$DEMO_DIR/$node.pid"
+	LAUNCHED+=("$node")
+}
+
+launched() { local n; for n in "${LAUNCHED[@]}"; do [[ $n == "$1" ]] && return 0; done; return 1; }
+
+# wait_proxy NODE PORT: wait until the node listens on its MySQL port.
+wait_proxy() {
+	local node=$1 port=$2 log="$DEMO_DIR/$1.log" pid
+	if ! launched "$node"; then
+		pid=$(proxy_pid "$node")
+		[[ -n $pid ]] || return 0 # no config
 		if ! port_open "$port"; then
 			say "proxy $node (pid $pid) is running but not listening on $port; see $log (make demo-down, then retry)" >&2
 			return 1
@@ -63,18 +85,7 @@ start_proxy() {
 		say "proxy $node 127.0.0.1:$port pid=$pid running"
 		return 0
 	fi
-	if [[ ! -f $cfg ]]; then
-		say "proxy $node: no config $cfg, not started"
-		return 0
-	fi
-	if port_open "$port"; then
-		say "proxy $node: port $port is already taken by another process" >&2
-		return 1
-	fi
-	# setsid: the proxy survives this script and the terminal's Ctrl-C.
-	setsid bin/shardline --config "$cfg" </dev/null >>"$log" 2>&1 &
-	pid=$!
-	echo "$pid" >"$DEMO_DIR/$node.pid"
+	pid=$(<"$DEMO_DIR/$node.pid")
 	local deadline=$((SECONDS + PROXY_START_TIMEOUT))
 	until port_open "$port"; do
 		if ! kill -0 "$pid" 2>/dev/null; then
@@ -151,17 +162,33 @@ sql() {
 	"$client" --no-defaults -h127.0.0.1 -P"$1" -uapp -papp --connect-timeout=5 ${2:+"$2"}
 }
 
-# check_shard_ports: a shard that is not running must find its port free
-# (otherwise mariadbd would fail with a less clear message).
-check_shard_ports() {
-	local s name port
+# check_ports: every shard and node that is not running must find its ports
+# free, before anything starts (otherwise a half-started demo is left behind
+# and mariadbd or shardline fail with a less clear message).
+check_ports() {
+	local s n name port busy=0
 	for s in "${SHARDS[@]}"; do
 		name=${s%%:*} port=${s##*:}
 		if ! "$CTL" status -dir "$DEMO_DIR" "$name" >/dev/null 2>&1 && port_open "$port"; then
 			say "shard $name: port $port is already taken by another process (not a demo shard)" >&2
-			return 1
+			busy=1
 		fi
 	done
+	[[ -x bin/shardline ]] || return "$busy"
+	for n in "${NODES[@]}"; do
+		name=${n%%:*}
+		[[ -z $(proxy_pid "$name") ]] || continue
+		for port in "${n##*:}" ${NODE_PORTS[$name]}; do
+			if port_open "$port"; then
+				say "proxy $name: port $port is already taken by another process (not a demo node)" >&2
+				busy=1
+			fi
+		done
+	done
+	if ((busy)); then
+		say "free these ports (a demo from another checkout? run make demo-down there) and run make demo again" >&2
+	fi
+	return "$busy"
 }
 
 # SCHEMA_SQL creates the demo schema through the proxy (idempotent): CREATE
@@ -222,15 +249,19 @@ up() {
 	ensure_mariadb
 	ensure_ctl
 	mkdir -p "$DEMO_DIR"
-	check_shard_ports
+	check_ports
 	"$CTL" up -dir "$DEMO_DIR" "${SHARDS[@]}"
 	if [[ ! -x bin/shardline ]]; then
 		say "bin/shardline does not exist (cmd/shardline not built); only the MariaDB shards are running."
 		return 0
 	fi
 	local n
+	LAUNCHED=()
 	for n in "${NODES[@]}"; do
-		start_proxy "${n%%:*}" "${n##*:}"
+		launch_proxy "${n%%:*}"
+	done
+	for n in "${NODES[@]}"; do
+		wait_proxy "${n%%:*}" "${n##*:}"
 	done
 	seed
 	print_help

@@ -100,11 +100,12 @@ func busyPorts() []int {
 // returns its combined output; a failure ends the test with that output.
 func makeTarget(t *testing.T, root, target string, timeout time.Duration) string {
 	t.Helper()
+	start := time.Now()
 	out, err := tryMake(root, target, timeout)
 	if err != nil {
 		t.Fatalf("make %s: %v\n%s", target, err, out)
 	}
-	t.Logf("make %s:\n%s", target, out)
+	t.Logf("make %s (%v):\n%s", target, time.Since(start).Round(time.Millisecond), out)
 	return out
 }
 
