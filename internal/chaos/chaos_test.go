@@ -51,7 +51,7 @@ func schedule(full bool) []fault {
 		killNode("follower", 3*time.Second),
 		partitionNode("follower", 4*time.Second),
 		restartShard(1),
-		pauseNode("follower", 4*time.Second),
+		pauseNode("follower", 8*time.Second), // > prepare_timeout + resolve_interval
 	}
 }
 

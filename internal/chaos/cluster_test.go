@@ -181,6 +181,26 @@ func (n *procNode) logTail(lines int) string {
 	return strings.Join(all, "\n")
 }
 
+// keepLogs copies the node logs to $CHAOS_LOGS (if set) when the test ends.
+func keepLogs(t testing.TB, nodes []*procNode) {
+	dir := os.Getenv("CHAOS_LOGS")
+	if dir == "" {
+		return
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Logf("CHAOS_LOGS: %v", err)
+		return
+	}
+	for _, n := range nodes {
+		if b, err := os.ReadFile(n.logPath); err == nil {
+			dst := filepath.Join(dir, t.Name()+"-"+n.id+".log")
+			if err := os.WriteFile(dst, b, 0o644); err == nil {
+				t.Logf("log of %s kept in %s", n.id, dst)
+			}
+		}
+	}
+}
+
 // cluster is two MariaDB shards and three shardline processes.
 type cluster struct {
 	t     testing.TB
@@ -220,6 +240,7 @@ func startCluster(t testing.TB) *cluster {
 		for _, n := range c.nodes {
 			n.kill()
 		}
+		keepLogs(t, c.nodes)
 		if t.Failed() {
 			for _, n := range c.nodes {
 				t.Logf("tail of %s log:\n%s", n.id, n.logTail(25))

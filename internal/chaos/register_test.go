@@ -212,6 +212,7 @@ func startRegCluster(t *testing.T) *regCluster {
 		for _, n := range rc.nodes {
 			n.kill()
 		}
+		keepLogs(t, rc.nodes)
 		if t.Failed() {
 			for _, n := range rc.nodes {
 				t.Logf("tail of %s log:\n%s", n.id, n.logTail(20))
@@ -248,6 +249,16 @@ func (rc *regCluster) leader() *procNode {
 		}
 	}
 	return nil
+}
+
+func (rc *regCluster) waitLeader(within time.Duration) *procNode {
+	deadline := time.Now().Add(within)
+	for {
+		if l := rc.leader(); l != nil || time.Now().After(deadline) {
+			return l
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 func (rc *regCluster) waitVoters(want int, within time.Duration) error {
@@ -362,9 +373,9 @@ func TestChaosDecisionRegister(t *testing.T) {
 	}
 	for next := 3 * time.Second; next < duration-3*time.Second; next += killEvery {
 		time.Sleep(time.Until(start.Add(next)))
-		l := rc.leader()
+		l := rc.waitLeader(10 * time.Second)
 		if l == nil {
-			t.Logf("no leader to kill at %v", next)
+			t.Logf("no leader to kill at %v (none for 10 s)", next)
 			continue
 		}
 		t0 := time.Now()
