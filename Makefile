@@ -8,7 +8,7 @@ GO ?= go
 GOFILES = $(shell find . -name '*.go' -not -path './.git/*' -not -path './.demo/*' \
 	-not -path './.bench/*' -not -path '*/testdata/*')
 
-.PHONY: build test fmt-check vet chaos bench demo demo-down demo-clean
+.PHONY: build test fuzz-short fmt-check vet chaos bench demo demo-down demo-clean
 
 ## build: binaries into bin/ (shardline, shardctl, mariadbctl)
 build:
@@ -18,6 +18,15 @@ build:
 ## test: gofmt check, go vet, then every test against real MariaDB servers
 test: fmt-check vet
 	$(GO) test -count=1 -timeout 25m ./...
+	$(MAKE) fuzz-short
+
+## fuzz-short: a few seconds of each fuzz target (the seed corpora also run in `go test`)
+FUZZTIME ?= 5s
+fuzz-short:
+	$(GO) test -run XXX -fuzz '^FuzzPlan$$' -fuzztime $(FUZZTIME) ./router/
+	$(GO) test -run XXX -fuzz '^FuzzAdminJSON$$' -fuzztime $(FUZZTIME) ./admin/
+	$(GO) test -run XXX -fuzz '^FuzzHandshake$$' -fuzztime $(FUZZTIME) ./proxy/
+	$(GO) test -run XXX -fuzz '^FuzzCommand$$' -fuzztime $(FUZZTIME) ./proxy/
 
 fmt-check:
 	@out=$$(gofmt -l $(GOFILES)); \
