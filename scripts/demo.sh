@@ -278,9 +278,11 @@ ports_in_use() {
 
 down() {
 	local n
+	# In parallel: each node takes a moment to leave cleanly.
 	for n in "${NODES[@]}"; do
-		stop_proxy "${n%%:*}"
+		stop_proxy "${n%%:*}" &
 	done
+	wait
 	if [[ -d $DEMO_DIR ]]; then
 		ensure_ctl
 		# shellcheck disable=SC2046
