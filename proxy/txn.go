@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"context"
+	"github.com/shardline/shardline/xa"
 	"sort"
 
 	"github.com/go-mysql-org/go-mysql/mysql"
@@ -160,10 +161,10 @@ func (s *Session) releaseTxn(t *txn, err error) {
 }
 
 // isTxnFatal reports whether a statement error ends the transaction, as on
-// one MySQL server: a deadlock rolls it back, a lost connection loses it.
-// A lock-wait timeout (1205) undoes only the statement.
+// one MySQL server: xa's rules (a deadlock rolls it back, a branch already
+// rolled back or a lost connection loses it; a lock-wait timeout (1205) and
+// 1399 undo only the statement), plus the proxy's own shard errors.
 func isTxnFatal(err error) bool {
 	me := toMyError(err)
-	return me.Code == mysql.ER_LOCK_DEADLOCK || me.Code == errShardLost || me.Code == errShardUnavailable ||
-		me.Code == mysql.ER_XAER_RMFAIL
+	return me.Code == errShardLost || me.Code == errShardUnavailable || xa.IsTxnFatal(err)
 }
