@@ -3,6 +3,7 @@ package proxy
 import (
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-mysql-org/go-mysql/client"
@@ -29,6 +30,9 @@ type backendConn struct {
 	// queryAttrs is set when the server negotiated CLIENT_QUERY_ATTRIBUTES,
 	// which changes the COM_QUERY layout.
 	queryAttrs bool
+	// owner is the session using the connection (nil while pooled); KILL
+	// QUERY of a session reaches the backend threads it owns.
+	owner atomic.Pointer[Session]
 	// mariadb is set for MariaDB servers (as opposed to MySQL).
 	mariadb bool
 	// inXA is set while an XA branch is open on the connection.

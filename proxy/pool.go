@@ -145,6 +145,7 @@ func network(addr string) string {
 // put returns a connection; a broken one, or one still inside a transaction,
 // is closed instead.
 func (p *pool) put(bc *backendConn) {
+	bc.owner.Store(nil)
 	if bc.broken || bc.inXA || bc.IsInTransaction() || p.closed.Load() {
 		p.destroy(bc)
 		<-p.slots

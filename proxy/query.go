@@ -74,6 +74,8 @@ func (s *Session) execPlanKind(p *router.Plan, sql string, raw []byte, a *stmtAr
 		return "session", s.useDB(p.DB)
 	case router.KindStatic:
 		return "static", s.writeStatic(p.Static, a.binary())
+	case router.KindKill:
+		return "session", s.kill(p.KillID, p.KillQuery)
 	case router.KindLastInsertID:
 		return "static", s.writeLastInsertID(p, a.binary())
 	default:
@@ -182,6 +184,7 @@ func (s *Session) acquireFree(shard string) (*backendConn, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.track(bc)
 	if err := bc.sync(&s.st); err != nil {
 		p.put(bc)
 		return nil, err

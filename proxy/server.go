@@ -234,14 +234,14 @@ func (s *Server) handle(c net.Conn) {
 	}
 	_ = c.SetDeadline(time.Time{})
 	sess.attach(conn)
+	s.sessions.Store(conn.ConnectionID(), sess)
+	defer s.sessions.Delete(conn.ConnectionID())
 	if s.cfg.RequireSecureTransport {
 		if _, ok := conn.Conn.Conn.(*tls.Conn); !ok {
 			sess.refuseInsecure()
 			return
 		}
 	}
-	s.sessions.Store(sess.id, sess)
-	defer s.sessions.Delete(sess.id)
 	sess.run()
 }
 

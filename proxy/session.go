@@ -63,6 +63,7 @@ type Session struct {
 	nextStmt   uint32
 	lastInsert uint64
 
+	killer    killState
 	buf       []byte // reusable packet buffer for writes
 	rbuf      []byte // reusable buffer for client commands
 	closeOnce sync.Once

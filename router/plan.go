@@ -22,6 +22,9 @@ const (
 	// @@identity): the proxy answers one row, every column of
 	// Static.Columns holding the session's last generated id.
 	KindLastInsertID
+	// KindKill is KILL [CONNECTION | QUERY] id: the proxy ends the statement
+	// (or the connection) of its own session id (Plan.KillID, KillQuery).
+	KindKill
 )
 
 // Plan is what the proxy executes for one statement.
@@ -61,6 +64,9 @@ type Plan struct {
 	// (SHOW CREATE TABLE). Names in the prefix are quoted as MySQL prints
 	// them (backquotes doubled).
 	RenameTable *TableRename
+	// KillID and KillQuery describe a KindKill plan.
+	KillID    uint64
+	KillQuery bool
 	// AutoID, when set, asks the proxy for generated values: an INSERT into
 	// a table whose auto_increment column comes from a global sequence has
 	// rows without a value for it (column missing, NULL, DEFAULT, or 0

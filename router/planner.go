@@ -325,6 +325,8 @@ func planStatement(c *compiled, st *sqlparse.Statement, args []any, s Session) (
 		return &Plan{Kind: KindUse, DB: st.DB, Raw: st.SQL}, nil
 	case sqlparse.KindSet:
 		return pc.planSet()
+	case sqlparse.KindKill:
+		return &Plan{Kind: KindKill, KillID: st.KillID, KillQuery: st.KillQuery, Raw: st.SQL}, nil
 	case sqlparse.KindCreateDatabase, sqlparse.KindDropDatabase, sqlparse.KindAlterDatabase:
 		return pc.planDatabase()
 	}

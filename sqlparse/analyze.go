@@ -131,6 +131,12 @@ func analyze(sql string, root ast.StmtNode) (*Statement, error) {
 		st.Kind = KindUse
 		st.DB = x.DBName
 		return st, nil
+	case *ast.KillStmt:
+		if x.Expr != nil || x.TiDBExtension {
+			return a.unsupported("this form of KILL (use KILL [CONNECTION | QUERY] <id>)")
+		}
+		st.Kind, st.KillID, st.KillQuery = KindKill, x.ConnectionID, x.Query
+		return st, nil
 	case *ast.SelectStmt:
 		if x.SelectIntoOpt != nil {
 			return a.unsupported("SELECT ... INTO")

@@ -34,6 +34,7 @@ const (
 	KindSavepoint // SAVEPOINT, ROLLBACK TO [SAVEPOINT], RELEASE SAVEPOINT
 	KindSet       // Statement.Sets
 	KindUse       // Statement.DB
+	KindKill      // KILL [CONNECTION | QUERY] id: Statement.KillID, KillQuery
 )
 
 // IsDDL reports whether the kind is a schema change (implicit commit).
@@ -51,6 +52,9 @@ type Statement struct {
 	// but must be rejected when a sharded table is involved
 	// (e.g. "CREATE TABLE ... LIKE").
 	ShardedUnsupported string
+	// KillID and KillQuery describe a KILL statement (KindKill).
+	KillID    uint64
+	KillQuery bool
 	// ParamCount is the number of '?' markers.
 	ParamCount int
 
