@@ -37,8 +37,8 @@ func validHandshakeResponse(p []byte) bool {
 	}
 	switch {
 	case caps&mysql.CLIENT_PLUGIN_AUTH_LENENC_CLIENT_DATA != 0:
-		n, isNull, k := mysql.LengthEncodedInt(p[pos:])
-		if isNull || k == 0 || pos+k+int(n) > len(p) || int(n) < 0 {
+		n, k, ok := lenencInt(p[pos:])
+		if !ok || n > uint64(len(p)-pos-k) {
 			return false
 		}
 		pos += k + int(n)
@@ -66,17 +66,45 @@ func validHandshakeResponse(p []byte) bool {
 
 // validAttributes checks a length-prefixed block of length-encoded strings.
 func validAttributes(p []byte) bool {
-	n, isNull, k := mysql.LengthEncodedInt(p)
-	if isNull || k == 0 || int(n) < 0 || k+int(n) > len(p) {
+	n, k, ok := lenencInt(p)
+	if !ok || n > uint64(len(p)-k) {
 		return false
 	}
 	block := p[k : k+int(n)]
 	for len(block) > 0 {
-		l, isNull, k := mysql.LengthEncodedInt(block)
-		if isNull || k == 0 || int(l) < 0 || k+int(l) > len(block) {
+		l, k, ok := lenencInt(block)
+		if !ok || l > uint64(len(block)-k) {
 			return false
 		}
 		block = block[k+int(l):]
 	}
 	return true
+}
+
+// lenencInt reads a length-encoded integer with bounds checks (go-mysql's
+// LengthEncodedInt indexes past the end of a short buffer). NULL (0xfb) and
+// 0xff are not lengths.
+func lenencInt(b []byte) (n uint64, size int, ok bool) {
+	if len(b) == 0 {
+		return 0, 0, false
+	}
+	switch b[0] {
+	case 0xfb, 0xff:
+		return 0, 0, false
+	case 0xfc:
+		size = 3
+	case 0xfd:
+		size = 4
+	case 0xfe:
+		size = 9
+	default:
+		return uint64(b[0]), 1, true
+	}
+	if len(b) < size {
+		return 0, 0, false
+	}
+	for i := size - 1; i >= 1; i-- {
+		n = n<<8 | uint64(b[i])
+	}
+	return n, size, true
 }
