@@ -301,13 +301,11 @@ func decodeParam(typ byte, unsigned bool, b []byte) (any, int, error) {
 	case mysql.MYSQL_TYPE_TIME:
 		return decodeTime(b)
 	}
-	v, isNull, n, err := mysql.LengthEncodedString(b)
-	if err != nil {
-		return nil, 0, err
+	l, k, ok := lenencInt(b) // bounds-checked: the packet comes from the client
+	if !ok || l > uint64(len(b)-k) {
+		return nil, 0, fmt.Errorf("string value truncated")
 	}
-	if isNull {
-		return nil, n, nil
-	}
+	v, n := b[k:k+int(l)], k+int(l)
 	switch typ {
 	case mysql.MYSQL_TYPE_TINY_BLOB, mysql.MYSQL_TYPE_MEDIUM_BLOB, mysql.MYSQL_TYPE_LONG_BLOB, mysql.MYSQL_TYPE_BLOB:
 		return append([]byte(nil), v...), n, nil
