@@ -465,6 +465,7 @@ func (b *bank) check() (*checkResult, error) {
 		"each balance = initial + its transfers' markers (unknown ones all-or-nothing)",
 		"locking reads during the run all saw the total",
 		"no Shardline XID in XA RECOVER after recovery",
+		"every decision marked resolved after recovery",
 	}
 	return r, nil
 }

@@ -18,7 +18,10 @@ const (
 	// xidBound bounds how long after the workload stops a Shardline XID may
 	// stay in XA RECOVER (prepare_timeout + resolve intervals, generously).
 	xidBound = 60 * time.Second
-	writers  = 8
+	// resolvedBound bounds how long after XA RECOVER is empty a decision
+	// may stay unresolved (a few resolve intervals of 1 s, generously).
+	resolvedBound = 20 * time.Second
+	writers       = 8
 )
 
 // fullChaos reports whether SHARDLINE_CHAOS=1 asks for the full run, and
@@ -52,6 +55,7 @@ func schedule(full bool) []fault {
 		partitionNode("follower", 4*time.Second),
 		restartShard(1),
 		pauseNode("follower", 8*time.Second), // > prepare_timeout + resolve_interval
+		pauseShard(0, 6*time.Second),
 	}
 }
 
@@ -99,6 +103,7 @@ func TestChaosBank(t *testing.T) {
 		t.Fatalf("after the workload: %v", err)
 	}
 	xidWait, xidErr := c.waitNoXIDs(xidBound)
+	resolvedWait, unresolved, resolvedErr := c.waitDecisionsResolved(resolvedBound)
 	res, err := b.check()
 	if err != nil {
 		t.Fatalf("reading the shards: %v", err)
@@ -116,6 +121,7 @@ func TestChaosBank(t *testing.T) {
 	}
 	fmt.Fprintf(&s, "locking total reads: %d (%d errors, %d fractured)\n", b.reads.Load(), b.readErrs.Load(), len(res.fractured))
 	fmt.Fprintf(&s, "XA RECOVER empty on both shards after %s; total through the proxy %d (err %v)\n", fmtDur(xidWait), proxyTotal, proxyErr)
+	fmt.Fprintf(&s, "unresolved decisions on the leader: %d after %s\n", len(unresolved), fmtDur(resolvedWait))
 	if c.proxy != nil {
 		c.proxy.mu.Lock()
 		fmt.Fprintf(&s, "Raft fault proxy: %d connections proxied, %d of unidentified origin\n", c.proxy.stats.accepted, c.proxy.stats.unidentified)
@@ -131,6 +137,18 @@ func TestChaosBank(t *testing.T) {
 	}
 	if xidErr != nil {
 		t.Error(xidErr)
+	}
+	if resolvedErr != nil {
+		// Known bug (reported with issue 9): metaraft's decision log, wrapped
+		// by xa.AdaptLog, does not implement xa.PendingLister, so a decision
+		// whose branches were all finished (or never prepared) before the
+		// resolver saw them is never marked resolved. The full run fails on
+		// it; the short form, part of every `make test`, only reports it.
+		if full {
+			t.Errorf("decisions never marked resolved: %v", resolvedErr)
+		} else {
+			t.Logf("WARNING (known bug, fails under make chaos): decisions never marked resolved: %v", resolvedErr)
+		}
 	}
 	if proxyErr == nil && proxyTotal != totalBalance {
 		t.Errorf("total through the proxy %d, want %d", proxyTotal, totalBalance)

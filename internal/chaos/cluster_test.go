@@ -465,3 +465,47 @@ func (c *cluster) waitNoXIDs(within time.Duration) (time.Duration, error) {
 	}
 	return time.Since(start), fmt.Errorf("Shardline XIDs still in XA RECOVER after %v: %v", within, left)
 }
+
+// decisionView is the part of GET /v1/transactions the tests use.
+type decisionView struct {
+	Decisions []struct {
+		Gtrid   string    `json:"gtrid"`
+		Outcome string    `json:"outcome"`
+		Created time.Time `json:"created"`
+	} `json:"decisions"`
+}
+
+// waitDecisionsResolved waits until the leader lists no unresolved
+// decision: once every branch is finished, the resolver or the coordinator
+// must mark each decision resolved (else it is kept, in memory and in every
+// snapshot, forever: the GC only collects resolved decisions).
+func (c *cluster) waitDecisionsResolved(within time.Duration) (time.Duration, []string, error) {
+	start := time.Now()
+	var left []string
+	var last error
+	for time.Since(start) < within {
+		l := c.leader()
+		if l == nil {
+			time.Sleep(200 * time.Millisecond)
+			continue
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		var dv decisionView
+		last = c.adminGet(ctx, l, "/v1/transactions", &dv)
+		cancel()
+		if last == nil {
+			left = left[:0]
+			for _, d := range dv.Decisions {
+				left = append(left, d.Gtrid+"="+d.Outcome)
+			}
+			if len(left) == 0 {
+				return time.Since(start), nil, nil
+			}
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	if last != nil {
+		return time.Since(start), left, last
+	}
+	return time.Since(start), left, fmt.Errorf("%d decisions still unresolved after %v: %v", len(left), within, left[:min(len(left), 5)])
+}

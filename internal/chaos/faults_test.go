@@ -92,6 +92,18 @@ func restartShard(i int) fault {
 	}}
 }
 
+// pauseShard: SIGSTOP of a MariaDB shard for hold, then SIGCONT: prepares
+// and commits on it hang (PrepareTimeout, Phase2Timeout), its rows stay
+// locked.
+func pauseShard(i int, hold time.Duration) fault {
+	return fault{name: fmt.Sprintf("SIGSTOP shard s%d", i), hold: hold, start: func(c *cluster) (string, func() error, error) {
+		if err := c.dbs[i].Pause(); err != nil {
+			return "", nil, err
+		}
+		return fmt.Sprintf("s%d", i), c.dbs[i].Resume, nil
+	}}
+}
+
 // inject runs one fault against the running workload and measures recovery.
 func (c *cluster) inject(f fault, b *bank, began time.Time, bound time.Duration) faultRecord {
 	rec := faultRecord{name: f.name, at: time.Since(began).Round(100 * time.Millisecond)}
