@@ -28,11 +28,12 @@ const (
 
 // proxyProc is one bin/shardline process started by the suite.
 type proxyProc struct {
-	name string
-	addr string // MySQL listener host:port
-	cmd  *exec.Cmd
-	done chan struct{}
-	log  string
+	name  string
+	addr  string // MySQL listener host:port
+	pprof string // net/http/pprof host:port
+	cmd   *exec.Cmd
+	done  chan struct{}
+	log   string
 }
 
 func (p *proxyProc) pid() int { return p.cmd.Process.Pid }
@@ -90,9 +91,10 @@ func execSQL(s *mariadbtest.Server, stmts ...string) error {
 }
 
 // passThroughConfig: a standalone node (no Raft) with schema sbtest on A.
-func passThroughConfig(listen string, a *mariadbtest.Server) string {
+func passThroughConfig(listen, pprof string, a *mariadbtest.Server) string {
 	return fmt.Sprintf(`node_id: p1
 log_level: warn
+pprof_listen: %s
 proxy:
   listen: %s
   users: [{name: app, password: app}]
@@ -102,16 +104,17 @@ shardmap:
     s1: {addr: %s, user: root, max_conns: 64}
   schemas:
     %s: {default_shard: s1}
-`, listen, a.Addr(), directDB)
+`, pprof, listen, a.Addr(), directDB)
 }
 
 // shardedConfig: a single Raft node (needed for XA decisions) with schema
 // sbshard: sbtest1..N hashed by id over 4 partitions on A and B, accounts
 // (the transfer workload) by id mod 2: even ids on A, odd ids on B.
-func shardedConfig(listen, admin, raftAddr, raftDir string, a, b *mariadbtest.Server, tables int) string {
+func shardedConfig(listen, pprof, admin, raftAddr, raftDir string, a, b *mariadbtest.Server, tables int) string {
 	var sb strings.Builder
 	fmt.Fprintf(&sb, `node_id: p2
 log_level: warn
+pprof_listen: %s
 proxy:
   listen: %s
   users: [{name: app, password: app}]
@@ -127,7 +130,7 @@ shardmap:
       default_shard: s1
       tables:
         accounts: {shard_key: id, algorithm: mod, partitions: [{shard: s1, table: accounts_0}, {shard: s2, table: accounts_1}]}
-`, listen, admin, raftAddr, raftDir, a.Addr(), b.Addr(), shardedDB)
+`, pprof, listen, admin, raftAddr, raftDir, a.Addr(), b.Addr(), shardedDB)
 	for t := 1; t <= tables; t++ {
 		fmt.Fprintf(&sb, "        sbtest%d: {shard_key: id, algorithm: hash, partitions: [", t)
 		for p := range 4 {
@@ -143,7 +146,7 @@ shardmap:
 
 // startProxy writes the config and starts bin/shardline on it; it returns
 // once the MySQL listener accepts (and readyURL, if set, answers 200).
-func startProxy(bin, dir, name, listen, config, readyURL string) (*proxyProc, error) {
+func startProxy(bin, dir, name, listen, pprof, config, readyURL string) (*proxyProc, error) {
 	cfgPath := filepath.Join(dir, name+".yaml")
 	if err := os.WriteFile(cfgPath, []byte(config), 0o644); err != nil {
 		return nil, err
@@ -160,7 +163,7 @@ func startProxy(bin, dir, name, listen, config, readyURL string) (*proxyProc, er
 		logf.Close()
 		return nil, err
 	}
-	p := &proxyProc{name: name, addr: listen, cmd: cmd, done: make(chan struct{}), log: logPath}
+	p := &proxyProc{name: name, addr: listen, pprof: pprof, cmd: cmd, done: make(chan struct{}), log: logPath}
 	go func() { _ = cmd.Wait(); logf.Close(); close(p.done) }()
 	if err := waitReady(p, readyURL, 60*time.Second); err != nil {
 		p.stop()

@@ -47,19 +47,10 @@ func runGoBench(g goBench, rawPath string, limit time.Duration) ([]benchLine, er
 		f.Close()
 	}
 	var lines []benchLine
-	for _, l := range strings.Split(string(out), "\n") {
-		m := reBench.FindStringSubmatch(l)
-		if m == nil {
-			continue
+	for _, l := range splitLines(string(out)) {
+		if m := reBench.FindStringSubmatch(l); m != nil {
+			lines = append(lines, parseBenchLine(m))
 		}
-		bl := benchLine{name: strings.TrimPrefix(m[1], "Benchmark"), metrics: map[string]float64{}}
-		f := strings.Fields(m[2])
-		for i := 0; i+1 < len(f); i += 2 {
-			if v, err := strconv.ParseFloat(f[i], 64); err == nil {
-				bl.metrics[f[i+1]] = v
-			}
-		}
-		lines = append(lines, bl)
 	}
 	if err != nil {
 		return lines, fmt.Errorf("go test %s: %v\n%s", strings.Join(g.args, " "), err, tail(string(out), 20))
@@ -89,4 +80,18 @@ func benchMedians(lines []benchLine) ([]string, map[string]map[string]float64) {
 		}
 	}
 	return order, out
+}
+
+func splitLines(s string) []string { return strings.Split(s, "\n") }
+
+// parseBenchLine turns a reBench match into name and value/unit pairs.
+func parseBenchLine(m []string) benchLine {
+	bl := benchLine{name: strings.TrimPrefix(m[1], "Benchmark"), metrics: map[string]float64{}}
+	f := strings.Fields(m[2])
+	for i := 0; i+1 < len(f); i += 2 {
+		if v, err := strconv.ParseFloat(f[i], 64); err == nil {
+			bl.metrics[f[i+1]] = v
+		}
+	}
+	return bl
 }

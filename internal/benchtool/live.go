@@ -53,9 +53,9 @@ func runLive(c *config, rep *report) error {
 	time.Sleep(2 * time.Second)
 	rep.rss.idleStartPass, rep.rss.idleStartSharded = rssKiB(p1.pid()), rssKiB(p2.pid())
 	targets := []target{
-		{name: "direct", addr: a.Addr(), user: "root", db: directDB},
-		{name: "passthrough", addr: p1.addr, user: "app", pass: "app", db: directDB, proxy: p1},
-		{name: "sharded", addr: p2.addr, user: "app", pass: "app", db: shardedDB, proxy: p2},
+		{name: "direct", addr: a.Addr(), user: "root", db: directDB, dbPids: []int{a.Pid()}},
+		{name: "passthrough", addr: p1.addr, user: "app", pass: "app", db: directDB, proxy: p1, dbPids: []int{a.Pid()}},
+		{name: "sharded", addr: p2.addr, user: "app", pass: "app", db: shardedDB, proxy: p2, dbPids: []int{a.Pid(), b.Pid()}},
 	}
 	if c.sections["resources"] {
 		idleConns(c, rep, p1, p2)
@@ -66,6 +66,9 @@ func runLive(c *config, rep *report) error {
 	if c.sections["sysbench"] {
 		if err := sysbenchMatrix(c, rep, targets); err != nil {
 			return err
+		}
+		if c.profile {
+			profiles(c, rep, targets)
 		}
 		time.Sleep(5 * time.Second)
 		rep.rss.idleAfterPass, rep.rss.idleAfterSharded = rssKiB(p1.pid()), rssKiB(p2.pid())
@@ -80,7 +83,7 @@ func runLive(c *config, rep *report) error {
 }
 
 func startProxies(c *config, dir string, a, b *mariadbtest.Server) (*proxyProc, *proxyProc, error) {
-	var addrs [4]string
+	var addrs [6]string
 	for i := range addrs {
 		var err error
 		if addrs[i], err = freeAddr(); err != nil {
@@ -88,12 +91,12 @@ func startProxies(c *config, dir string, a, b *mariadbtest.Server) (*proxyProc, 
 		}
 	}
 	log.Printf("starting shardline pass-through on %s and sharded (1 Raft node) on %s", addrs[0], addrs[1])
-	p1, err := startProxy(c.bin, dir, "passthrough", addrs[0], passThroughConfig(addrs[0], a), "")
+	p1, err := startProxy(c.bin, dir, "passthrough", addrs[0], addrs[4], passThroughConfig(addrs[0], addrs[4], a), "")
 	if err != nil {
 		return nil, nil, err
 	}
-	cfg := shardedConfig(addrs[1], addrs[2], addrs[3], filepath.Join(dir, "raft"), a, b, c.tables)
-	p2, err := startProxy(c.bin, dir, "sharded", addrs[1], cfg, "http://"+addrs[2]+"/readyz")
+	cfg := shardedConfig(addrs[1], addrs[5], addrs[2], addrs[3], filepath.Join(dir, "raft"), a, b, c.tables)
+	p2, err := startProxy(c.bin, dir, "sharded", addrs[1], addrs[5], cfg, "http://"+addrs[2]+"/readyz")
 	if err != nil {
 		p1.stop()
 		return nil, nil, err

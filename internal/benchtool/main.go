@@ -12,7 +12,8 @@
 // TRANSFER_THREADS (8), ACCOUNTS (10000); IDLE_CONNS (1000);
 // GOBENCH_COUNT (3), GOBENCH_TIME (300ms), RAFT_BENCHTIME (1s);
 // SECTIONS ("sysbench transfer resources gobench"); OUT (BENCHMARKS.md);
-// SHARDLINE_BIN (bin/shardline); BENCH_DIR (.bench).
+// SHARDLINE_BIN (bin/shardline); BENCH_DIR (.bench); PROFILE (1: after the
+// rounds, a few extra runs with a CPU profile of the proxy; 0: none).
 package main
 
 import (
@@ -32,6 +33,7 @@ type config struct {
 	tables, tableSize          int
 	transferThreads, accounts  int
 	idleConns                  int
+	profile                    bool
 	goBenchCount               int
 	goBenchTime, raftBenchTime string
 	sections                   map[string]bool
@@ -64,7 +66,7 @@ func loadConfig() *config {
 		idleConns: envInt("IDLE_CONNS", 1000), goBenchCount: envInt("GOBENCH_COUNT", 3),
 		goBenchTime: envStr("GOBENCH_TIME", "300ms"), raftBenchTime: envStr("RAFT_BENCHTIME", "1s"),
 		out: envStr("OUT", "BENCHMARKS.md"), bin: envStr("SHARDLINE_BIN", "bin/shardline"),
-		dir: envStr("BENCH_DIR", ".bench"), sections: map[string]bool{}}
+		dir: envStr("BENCH_DIR", ".bench"), sections: map[string]bool{}, profile: envStr("PROFILE", "1") != "0"}
 	for _, f := range strings.Fields(envStr("THREADS", "8 32")) {
 		n, err := strconv.Atoi(f)
 		if err != nil || n <= 0 {
@@ -85,6 +87,7 @@ func main() {
 	cleanupOnSignal()
 	rep := &report{cfg: c, started: time.Now().UTC(), machine: machineInfo(), loadStart: loadAvg(),
 		others: otherProcesses()}
+	_ = os.RemoveAll(filepath.Join(c.dir, "results"))
 	if err := os.MkdirAll(filepath.Join(c.dir, "results"), 0o755); err != nil {
 		log.Fatal(err)
 	}

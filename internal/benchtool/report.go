@@ -21,6 +21,7 @@ type report struct {
 	idle              []idleRun
 	gobench           []goBenchResult
 	gobenchRaw        string
+	profiles          []profileRun
 	proxyLogs         []string
 	failures          []string
 }
@@ -45,27 +46,31 @@ type goBenchResult struct {
 // cell summarises the rounds of one matrix cell (medians of successful runs).
 type cell struct {
 	qps, tps, p50, p95, p99, cpu float64
+	dbCPU, sbCPU, max            float64
 	errors                       int64
 	ok, n                        int
 }
 
 func (r *report) cell(wi, threads int, target string) cell {
 	var c cell
-	var qps, tps, p50, p95, p99, cpu []float64
+	var qps, tps, p50, p95, p99, cpu, dbCPU, sbCPU []float64
 	for _, x := range r.runs[runKey{wi, threads, target}] {
 		c.n++
 		if x.err != nil {
 			continue
 		}
 		c.ok++
+		c.max = max(c.max, x.max)
 		c.errors += x.errors
 		qps, tps = append(qps, x.qps), append(tps, x.tps)
 		p50, p95, p99 = append(p50, x.p50), append(p95, x.p95), append(p99, x.p99)
+		dbCPU, sbCPU = append(dbCPU, x.dbUSPerQuery), append(sbCPU, x.sbUSPerQuery)
 		if x.cpuUSPerQuery > 0 {
 			cpu = append(cpu, x.cpuUSPerQuery)
 		}
 	}
 	c.qps, c.tps, c.p50, c.p95, c.p99, c.cpu = median(qps), median(tps), median(p50), median(p95), median(p99), median(cpu)
+	c.dbCPU, c.sbCPU = median(dbCPU), median(sbCPU)
 	return c
 }
 
@@ -95,6 +100,7 @@ func (r *report) markdown() string {
 	r.writeSysbench(&b)
 	r.writeTransfer(&b)
 	r.writeResources(&b)
+	r.writeProfiles(&b)
 	r.writeGoBench(&b)
 	r.writeSetup(&b)
 	if len(r.failures) > 0 {
@@ -116,3 +122,18 @@ func joinInts(v []int) string {
 }
 
 func mib(kib int64) string { return fmt.Sprintf("%.1f MiB", float64(kib)/1024) }
+
+func (r *report) writeProfiles(b *strings.Builder) {
+	if len(r.profiles) == 0 {
+		return
+	}
+	b.WriteString("## Proxy CPU profiles\n\nOne extra, unmeasured run per line below, with `/debug/pprof/profile` of the proxy taken during it (`pprof_listen` in the proxy config). Profiles are in .bench/results (`go tool pprof bin/shardline FILE`); the head of `go tool pprof -top`:\n\n")
+	for _, p := range r.profiles {
+		fmt.Fprintf(b, "<details><summary>%s</summary>\n\n", p.title)
+		if p.err != nil {
+			fmt.Fprintf(b, "profile failed: %s\n\n</details>\n\n", firstLine(p.err))
+			continue
+		}
+		fmt.Fprintf(b, "```\n%s\n```\n\n</details>\n\n", p.top)
+	}
+}

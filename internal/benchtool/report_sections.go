@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"runtime"
 	"sort"
 	"strings"
 )
@@ -101,9 +102,9 @@ func (r *report) writeSysbench(b *strings.Builder) {
 	}
 	c := r.cfg
 	fmt.Fprintf(b, "## sysbench: direct vs Shardline\n\n")
-	fmt.Fprintf(b, "Targets: **direct** = one MariaDB (root, database sbtest); **passthrough** = one Shardline node (no Raft) whose schema sbtest has default_shard = that server; **sharded** = one Shardline node (single-node Raft for XA decisions) with sbtest1..%d hashed by `id` into 4 partitions over two MariaDB servers (the first is the direct server). Medians of %d rounds × %d s; latency in ms (p95 as printed by sysbench, p50/p99 from its `--histogram=on` output); CPU = Shardline process user+sys CPU (/proc/PID/stat) per query.\n\n",
+	fmt.Fprintf(b, "Targets: **direct** = one MariaDB (root, database sbtest); **passthrough** = one Shardline node (no Raft) whose schema sbtest has default_shard = that server; **sharded** = one Shardline node (single-node Raft for XA decisions) with sbtest1..%d hashed by `id` into 4 partitions over two MariaDB servers (the first is the direct server). Medians of %d rounds × %d s; latency in ms (p95 as printed by sysbench, p50/p99 from its `--histogram=on` output, max = the worst of the rounds); CPU µs/query = user+sys CPU of the Shardline process, of the MariaDB server(s) behind the target (/proc/PID/stat deltas over the run) and of the sysbench client (rusage), divided by the queries of the run: on 2 cores all three compete for the same CPUs, so a proxy that costs as much CPU per query as MariaDB itself roughly halves the throughput. Errors are sysbench's ignored errors (deadlocks; duplicate keys for insert).\n\n",
 		c.tables, c.rounds, c.duration)
-	b.WriteString("| workload | threads | target | QPS | TPS | p50 | p95 | p99 | QPS vs direct | proxy CPU µs/query | errors | ok runs |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("| workload | threads | target | QPS | TPS | p50 | p95 | p99 | max | QPS vs direct | CPU µs/query: proxy | MariaDB | sysbench | errors | ok runs |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for wi, w := range workloads {
 		for _, th := range c.threads {
 			d := r.cell(wi, th, "direct")
@@ -116,12 +117,14 @@ func (r *report) writeSysbench(b *strings.Builder) {
 						cpu = fmt.Sprintf("%.0f", x.cpu)
 					}
 				}
-				fmt.Fprintf(b, "| %s | %d | %s | %.0f | %.0f | %.2f | %.2f | %.2f | %s | %s | %d | %d/%d |\n",
-					w.name, th, tg, x.qps, x.tps, x.p50, x.p95, x.p99, rat, cpu, x.errors, x.ok, x.n)
+				fmt.Fprintf(b, "| %s | %d | %s | %.0f | %.0f | %.2f | %.2f | %.2f | %.0f | %s | %s | %.0f | %.0f | %d | %d/%d |\n",
+					w.name, th, tg, x.qps, x.tps, x.p50, x.p95, x.p99, x.max, rat, cpu, x.dbCPU, x.sbCPU, x.errors, x.ok, x.n)
 			}
 		}
 	}
-	b.WriteString("\n<details><summary>Every round (QPS; ratio to the direct run of the same round)</summary>\n\n")
+	b.WriteString("\n")
+	r.writeCPUBudget(b)
+	b.WriteString("<details><summary>Every round (QPS; ratio to the direct run of the same round)</summary>\n\n")
 	b.WriteString("| workload | threads | round | direct | passthrough | sharded | pt/direct | sharded/direct |\n|---|---|---|---|---|---|---|---|\n")
 	for wi, w := range workloads {
 		for _, th := range c.threads {
@@ -300,3 +303,30 @@ func (r *report) writeSetup(b *strings.Builder) {
 	}
 	b.WriteString("```\n\n(the same with each value of THREADS). `--auto-inc=off` everywhere: INSERTs must name the shard key through the sharded proxy, and the direct runs use the same statements.\n\n")
 }
+
+// writeCPUBudget: where the CPU of a query goes, and the throughput the
+// machine's cores would allow if nothing else ran (cores ÷ CPU per query).
+func (r *report) writeCPUBudget(b *strings.Builder) {
+	if r.runs == nil {
+		return
+	}
+	cores := float64(runtimeCPUs())
+	fmt.Fprintf(b, "### CPU per query (first thread count: %d)\n\n", r.cfg.threads[0])
+	fmt.Fprintf(b, "Every process of a run shares the same %d cores, so CPU per query bounds throughput: ceiling = %d cores × 10⁶ ÷ (proxy + MariaDB + sysbench µs/query). Measured QPS well under the ceiling means waiting (latency, locks, stalls) or other work on the machine rather than CPU.\n\n", int(cores), int(cores))
+	b.WriteString("| workload | target | proxy µs | MariaDB µs | sysbench µs | total µs/query | CPU ceiling QPS | measured QPS |\n|---|---|---|---|---|---|---|---|\n")
+	th := r.cfg.threads[0]
+	for wi, w := range workloads {
+		for _, tg := range targetNames {
+			x := r.cell(wi, th, tg)
+			total := x.cpu + x.dbCPU + x.sbCPU
+			ceiling := 0.0
+			if total > 0 {
+				ceiling = cores * 1e6 / total
+			}
+			fmt.Fprintf(b, "| %s | %s | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f |\n", w.name, tg, x.cpu, x.dbCPU, x.sbCPU, total, ceiling, x.qps)
+		}
+	}
+	b.WriteString("\n")
+}
+
+func runtimeCPUs() int { return runtime.NumCPU() }

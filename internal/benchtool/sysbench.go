@@ -4,12 +4,15 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -20,6 +23,7 @@ type target struct {
 	user, pass string
 	db         string
 	proxy      *proxyProc // nil for direct
+	dbPids     []int      // the MariaDB servers serving it (CPU accounting)
 }
 
 // workload is one sysbench script with its options.
@@ -33,7 +37,10 @@ var workloads = []workload{
 	{"point_select (prepared)", "oltp_point_select", nil},
 	{"point_select (text)", "oltp_point_select", []string{"--db-ps-mode=disable"}},
 	{"read_only --skip-trx", "oltp_read_only", []string{"--skip-trx=on"}},
-	{"insert", "oltp_insert", nil},
+	// oltp_insert --auto-inc=off draws random 32-bit ids, unique within one
+	// run only: a later run can hit an id a former run inserted (or a
+	// prepared row), so duplicates are counted ("errors"), not fatal.
+	{"insert", "oltp_insert", []string{"--mysql-ignore-errors=1062"}},
 	{"read_write", "oltp_read_write", nil},
 }
 
@@ -41,9 +48,12 @@ var workloads = []workload{
 type sbResult struct {
 	tps, qps      float64
 	p50, p95, p99 float64 // ms; p95 from sysbench, p50/p99 from its histogram
+	max           float64 // ms, sysbench's max latency
 	errors        int64
 	queries       int64
 	cpuUSPerQuery float64 // proxy CPU (user+sys) µs per query; 0 for direct
+	dbUSPerQuery  float64 // MariaDB CPU (all servers of the target) µs per query
+	sbUSPerQuery  float64 // sysbench's own CPU µs per query
 	maxRSSKiB     int64   // proxy VmRSS sampled during the run
 	err           error
 }
@@ -69,13 +79,35 @@ func sbCommand(w workload, threads int, c *config) string {
 
 // runSysbench runs sysbench CMD (prepare/run) bounded in time; it returns its output.
 func runSysbench(args []string, cmd string, limit time.Duration) (string, error) {
+	out, _, err := runSysbenchCPU(args, cmd, limit)
+	return out, err
+}
+
+// runSysbenchCPU is runSysbench that also returns sysbench's CPU seconds.
+func runSysbenchCPU(args []string, cmd string, limit time.Duration) (string, float64, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, "sysbench", append(args, cmd)...).CombinedOutput()
-	if err != nil {
-		return string(out), fmt.Errorf("sysbench %s %s: %v\n%s", args[0], cmd, err, tail(string(out), 15))
+	c := exec.CommandContext(ctx, "sysbench", append(args, cmd)...)
+	out, err := c.CombinedOutput()
+	var cpu float64
+	if c.ProcessState != nil {
+		cpu = (c.ProcessState.UserTime() + c.ProcessState.SystemTime()).Seconds()
 	}
-	return string(out), nil
+	if err != nil {
+		return string(out), cpu, fmt.Errorf("sysbench %s %s: %v\n%s", args[0], cmd, err, tail(string(out), 15))
+	}
+	return string(out), cpu, nil
+}
+
+// sumCPU is the CPU seconds of the processes (unreadable ones count 0).
+func sumCPU(pids []int) float64 {
+	var s float64
+	for _, p := range pids {
+		if v, err := cpuSeconds(p); err == nil {
+			s += v
+		}
+	}
+	return s
 }
 
 // measure runs one sysbench run, accounting the proxy's CPU and RSS.
@@ -99,7 +131,11 @@ func measure(c *config, t target, w workload, threads, seconds int) sbResult {
 			}
 		})
 	}
-	out, err := runSysbench(sbArgs(c, t, w, threads, seconds), "run", time.Duration(seconds+90)*time.Second)
+	db0 := sumCPU(t.dbPids)
+	args := sbArgs(c, t, w, threads, seconds)
+	out, sbCPU, err := runSysbenchCPU(args, "run", time.Duration(seconds+90)*time.Second)
+	db1 := sumCPU(t.dbPids)
+	saveRaw(c, t, w, threads, args, out)
 	close(stop)
 	wg.Wait()
 	r := parseSysbench(out)
@@ -107,6 +143,10 @@ func measure(c *config, t target, w workload, threads, seconds int) sbResult {
 		r.err = err
 	}
 	r.maxRSSKiB = maxRSS
+	if r.queries > 0 {
+		r.dbUSPerQuery = (db1 - db0) * 1e6 / float64(r.queries)
+		r.sbUSPerQuery = sbCPU * 1e6 / float64(r.queries)
+	}
 	if t.proxy != nil && r.queries > 0 {
 		if cpu1, err := cpuSeconds(t.proxy.pid()); err == nil {
 			r.cpuUSPerQuery = (cpu1 - cpu0) * 1e6 / float64(r.queries)
@@ -115,11 +155,25 @@ func measure(c *config, t target, w workload, threads, seconds int) sbResult {
 	return r
 }
 
+var rawSeq atomic.Int64
+
+// saveRaw keeps the sysbench output under BENCH_DIR/results/sysbench.
+func saveRaw(c *config, t target, w workload, threads int, args []string, out string) {
+	dir := filepath.Join(c.dir, "results", "sysbench")
+	if os.MkdirAll(dir, 0o755) != nil {
+		return
+	}
+	name := fmt.Sprintf("%03d-%s-%s-%s-%dthr.txt", rawSeq.Add(1), t.name, w.script, strings.Join(w.args, ""), threads)
+	name = strings.NewReplacer("--", "", "=", "-").Replace(name)
+	_ = os.WriteFile(filepath.Join(dir, name), []byte("sysbench "+strings.Join(args, " ")+" run\n\n"+out), 0o644)
+}
+
 var (
 	reTxns    = regexp.MustCompile(`transactions:\s+(\d+)\s+\(([\d.]+) per sec`)
 	reQueries = regexp.MustCompile(`queries:\s+(\d+)\s+\(([\d.]+) per sec`)
 	reErrors  = regexp.MustCompile(`ignored errors:\s+(\d+)`)
 	reP95     = regexp.MustCompile(`95th percentile:\s+([\d.]+)`)
+	reMax     = regexp.MustCompile(`max:\s+([\d.]+)`)
 	reHist    = regexp.MustCompile(`^\s*([\d.]+)\s+\|\**\s+(\d+)\s*$`)
 )
 
@@ -138,6 +192,9 @@ func parseSysbench(out string) sbResult {
 	}
 	if m := reP95.FindStringSubmatch(out); m != nil {
 		r.p95, _ = strconv.ParseFloat(m[1], 64)
+	}
+	if m := reMax.FindStringSubmatch(out); m != nil {
+		r.max, _ = strconv.ParseFloat(m[1], 64)
 	}
 	var vals []float64
 	var counts []int64
