@@ -161,6 +161,7 @@ func analyze(sql string, root ast.StmtNode) (*Statement, error) {
 		st.Kind = KindDo
 	case *ast.CreateTableStmt:
 		st.Kind = KindCreateTable
+		st.Engine = engineOf(x.Options)
 		if x.ReferTable != nil {
 			st.ShardedUnsupported = "CREATE TABLE ... LIKE on a sharded table"
 		}
@@ -170,6 +171,11 @@ func analyze(sql string, root ast.StmtNode) (*Statement, error) {
 	case *ast.AlterTableStmt:
 		st.Kind = KindAlterTable
 		for _, sp := range x.Specs {
+			if sp.Tp == ast.AlterTableOption {
+				if e := engineOf(sp.Options); e != "" {
+					st.Engine = e
+				}
+			}
 			if sp.Tp == ast.AlterTableRenameTable {
 				st.Rename = true
 				st.ShardedUnsupported = "ALTER TABLE ... RENAME of a sharded table"
@@ -330,6 +336,16 @@ func (a *analyzer) unsupported(what string) (*Statement, error) {
 	a.st.Kind = KindUnsupported
 	a.st.Unsupported = what
 	return a.st, nil
+}
+
+// engineOf returns the ENGINE= table option, "" when none is given.
+func engineOf(opts []*ast.TableOption) string {
+	for _, o := range opts {
+		if o.Tp == ast.TableOptionEngine {
+			return o.StrValue
+		}
+	}
+	return ""
 }
 
 func stmtName(n ast.Node) string {

@@ -52,6 +52,8 @@ type Statement struct {
 	// but must be rejected when a sharded table is involved
 	// (e.g. "CREATE TABLE ... LIKE").
 	ShardedUnsupported string
+	// Engine is the ENGINE= option of CREATE/ALTER TABLE ("" when none).
+	Engine string
 	// KillID and KillQuery describe a KILL statement (KindKill).
 	KillID    uint64
 	KillQuery bool
