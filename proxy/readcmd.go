@@ -47,7 +47,7 @@ func (s *Session) readCommand() ([]byte, error) {
 			break
 		}
 	}
-	if cap(buf) <= 64<<10 {
+	if cap(buf) <= 16<<10 {
 		s.rbuf = buf // keep small buffers; let big ones go
 	}
 	return buf, nil

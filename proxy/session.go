@@ -160,6 +160,9 @@ func (s *Session) run() {
 		if err := s.raw.Flush(); err != nil {
 			return
 		}
+		if cap(s.buf) > 64<<10 {
+			s.buf = nil // a large result's buffer is not kept by an idle session
+		}
 	}
 }
 
