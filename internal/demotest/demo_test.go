@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -64,6 +65,8 @@ func TestDemo(t *testing.T) {
 	}
 	t.Logf("make demo (with build) took %v", time.Since(start))
 
+	shardctl(t, root, "map show", "t3306:order_01,t3307:order_02")
+	shardctl(t, root, "cluster status", "leader n1")
 	for i, n := range demoNodes {
 		walkthrough(t, n, int64(10*(i+1)))
 	}
@@ -73,6 +76,20 @@ func TestDemo(t *testing.T) {
 	stop(t, root)
 	restartAll(t, root)
 	stop(t, root)
+}
+
+// shardctl runs bin/shardctl (built by make demo) against n1's admin API, as
+// the README does, and checks that its output contains want.
+func shardctl(t *testing.T, root, args, want string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, filepath.Join(root, "bin", "shardctl"), strings.Fields(args)...)
+	cmd.Env = append(os.Environ(), "SHARDCTL_ADDR=127.0.0.1:9090", "SHARDCTL_TOKEN="+adminToken)
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), want) {
+		t.Errorf("shardctl %s: %v; output lacks %q:\n%s", args, err, want, out)
+	}
 }
 
 // walkthrough replays the README's statements through node n: the sample
