@@ -145,7 +145,7 @@ ensure_mariadb() {
 		have mariadbd && have mariadb-install-db && return 0
 	fi
 	cat >&2 <<-'EOT'
-		The demo needs MariaDB 10.6 or newer (mariadbd, mariadb-install-db and the
+		The demo needs MariaDB, tested with 10.11 (mariadbd, mariadb-install-db and the
 		mariadb client; the demo starts its own servers, no system service is used).
 		Install it, then run `make demo` again:
 		  Debian/Ubuntu:  sudo apt-get install mariadb-server mariadb-client
