@@ -48,6 +48,9 @@ type composeFile struct {
 		Healthcheck map[string]any `yaml:"healthcheck"`
 		Build       any            `yaml:"build"`
 		Image       string         `yaml:"image"`
+		DependsOn   map[string]struct {
+			Condition string `yaml:"condition"`
+		} `yaml:"depends_on"`
 	} `yaml:"services"`
 }
 
@@ -88,7 +91,9 @@ func readYAML(t *testing.T, path string, v any) {
 // with its own config whose addresses name its service (an address of
 // 127.0.0.1 or 0.0.0.0 would be advertised to the other containers and break
 // joining and forwarding), and the same logical schema as the local demo's
-// n1.yaml. If it fails, the compose demo and the local demo have drifted apart.
+// n1.yaml; n2 and n3 wait only for n1 to start, not to be healthy (after a
+// restart n1 serves only once a majority runs). If it fails, the compose demo
+// breaks or has drifted apart from the local demo.
 func TestComposeLayout(t *testing.T) {
 	root := repoRoot(t)
 	var cf composeFile
@@ -130,6 +135,9 @@ func TestComposeLayout(t *testing.T) {
 		}
 		if (n.id == "n1") != nc.Raft.Bootstrap || (n.id != "n1" && len(nc.Raft.Join) == 0) {
 			t.Errorf("scripts/demo/docker/%s.yaml: n1 bootstraps, the others join (bootstrap %v, join %v)", n.id, nc.Raft.Bootstrap, nc.Raft.Join)
+		}
+		if c := s.DependsOn["n1"].Condition; n.id != "n1" && c != "service_started" {
+			t.Errorf("service %s waits for n1 %q; want service_started (n1 restarting with Raft state is healthy only once a majority runs)", n.id, c)
 		}
 		if n.id == "n1" && !reflect.DeepEqual(nc.ShardMap.Schemas, local.ShardMap.Schemas) {
 			t.Errorf("docker n1 schemas %v differ from the local demo's %v", nc.ShardMap.Schemas, local.ShardMap.Schemas)
