@@ -56,6 +56,8 @@ func schedule(full bool) []fault {
 		restartShard(1),
 		pauseNode("follower", 8*time.Second), // > prepare_timeout + resolve_interval
 		pauseShard(0, 6*time.Second),
+		killAll(2 * time.Second),
+		both(killNode("leader", 3*time.Second), restartShard(1)),
 	}
 }
 

@@ -1,9 +1,11 @@
 package chaos
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -104,6 +106,42 @@ func pauseShard(i int, hold time.Duration) fault {
 	}}
 }
 
+// killAll: kill -9 of every proxy node at once, restarted together after
+// hold: the decisions must survive in the Raft logs (fsync) and the new
+// leader's resolver must finish every branch left prepared.
+func killAll(hold time.Duration) fault {
+	return fault{name: "kill -9 all proxy nodes", hold: hold, start: func(c *cluster) (string, func() error, error) {
+		var wg sync.WaitGroup
+		for _, n := range c.nodes {
+			wg.Go(n.kill)
+		}
+		wg.Wait()
+		return "all", func() error {
+			var errs []error
+			for _, n := range c.nodes {
+				errs = append(errs, n.start())
+			}
+			return errors.Join(errs...)
+		}, nil
+	}}
+}
+
+// both injects two faults at once (e.g. the leader and a shard) and undoes
+// them together.
+func both(a, b fault) fault {
+	return fault{name: a.name + " + " + b.name, hold: max(a.hold, b.hold), start: func(c *cluster) (string, func() error, error) {
+		ta, undoA, err := a.start(c)
+		if err != nil {
+			return "", nil, err
+		}
+		tb, undoB, err := b.start(c)
+		if err != nil {
+			return ta, undoA, err
+		}
+		return ta + "+" + tb, func() error { return errors.Join(undoA(), undoB()) }, nil
+	}}
+}
+
 // inject runs one fault against the running workload and measures recovery.
 func (c *cluster) inject(f fault, b *bank, began time.Time, bound time.Duration) faultRecord {
 	rec := faultRecord{name: f.name, at: time.Since(began).Round(100 * time.Millisecond)}
@@ -114,6 +152,9 @@ func (c *cluster) inject(f fault, b *bank, began time.Time, bound time.Duration)
 	target, undo, err := f.start(c)
 	rec.target = target
 	if err != nil {
+		if undo != nil {
+			_ = undo()
+		}
 		rec.err = fmt.Errorf("inject: %w", err)
 		return rec
 	}
@@ -183,13 +224,13 @@ func fmtDur(d time.Duration) string {
 // faultTable renders the injected faults.
 func faultTable(recs []faultRecord) string {
 	var s strings.Builder
-	fmt.Fprintf(&s, "%-4s %-8s %-32s %-7s %-10s %-10s %-9s %s\n", "#", "at", "fault", "target", "recovery", "healthy", "leader", "error")
+	fmt.Fprintf(&s, "%-3s %-8s %-46s %-7s %-10s %-10s %-9s %s\n", "#", "at", "fault", "target", "recovery", "healthy", "leader", "error")
 	for i, r := range recs {
 		errs := ""
 		if r.err != nil {
 			errs = r.err.Error()
 		}
-		fmt.Fprintf(&s, "%-4d %-8s %-32s %-7s %-10s %-10s %-9s %s\n", i+1, r.at, r.name, r.target,
+		fmt.Fprintf(&s, "%-3d %-8s %-46s %-7s %-10s %-10s %-9s %s\n", i+1, r.at, r.name, r.target,
 			fmtDur(r.recovery), fmtDur(r.healthy), r.leaderBefore+"→"+r.leaderAfter, errs)
 	}
 	return s.String()
