@@ -35,7 +35,7 @@ fmt-check:
 vet:
 	$(GO) vet ./...
 
-## chaos: Go tests named TestChaos*, in full (SHARDLINE_CHAOS=1)
+## chaos: Go tests named TestChaos*, in full (SHARDLINE_CHAOS=1; env CHAOS_DURATION, default 2m; CHAOS_LOGS=dir keeps node logs)
 chaos:
 	scripts/chaos.sh
 

@@ -3,6 +3,9 @@
 # real mariadbd servers (internal/mariadbtest) that they kill, pause and
 # restart. SHARDLINE_CHAOS=1 tells long-running chaos tests to run in full
 # (under `make test` they may run a shortened version, or skip).
+# Env: CHAOS_DURATION (workload length of the full run, default 2m; see
+# internal/chaos), CHAOS_LOGS (a directory that keeps the shardline node
+# logs), CHAOS_RUN (test name pattern), CHAOS_TIMEOUT (go test -timeout).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

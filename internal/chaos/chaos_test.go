@@ -69,9 +69,12 @@ func schedule(full bool) []fault {
 // all-or-nothing) or without COMMIT, money was created or destroyed, a
 // locking read saw a fractured state, a prepared branch was left in
 // XA RECOVER, or the cluster did not recover from a fault within
-// recoveryBound. The short form (plain go test) runs 20 s with a leader
-// kill and a shard restart; SHARDLINE_CHAOS=1 runs the full schedule for
-// CHAOS_DURATION.
+// recoveryBound, or (full run only) a decision was never marked resolved.
+// The short form (plain go test) runs 20 s with a leader kill and a shard
+// restart; SHARDLINE_CHAOS=1 cycles through the full schedule (kill -9 of
+// the leader, a follower, all nodes; Raft partitions and SIGSTOP of the
+// leader and a follower; kill + restart and SIGSTOP of a shard; the leader
+// and a shard at once) for CHAOS_DURATION.
 func TestChaosBank(t *testing.T) {
 	full, duration := fullChaos(t)
 	c := startCluster(t)
