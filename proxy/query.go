@@ -96,7 +96,7 @@ func (s *Session) execQuery(p *router.Plan, sql string, raw []byte, a *stmtArgs)
 			return "write", err
 		}
 	}
-	if p.InsertID != 0 {
+	if p.Sequenced && p.InsertID != 0 {
 		return "write", s.afterStatement(s.execAutoInsert(p))
 	}
 	if p.Sequenced { // explicit values: LAST_INSERT_ID() stays

@@ -198,16 +198,18 @@ func (s *Session) withAutoIDs(req *router.AutoIDRequest, rs router.Session, plan
 		rs.AutoIDs[i] = first + uint64(i)
 	}
 	p, err := plan(rs)
-	if err == nil && (p.AutoID != nil || p.InsertID == 0) {
+	if err == nil && (p.AutoID != nil || !p.Generated) {
 		return nil, newError(mysql.ER_UNKNOWN_ERROR, "sequence %s: the plan did not take the generated values", req.Sequence)
 	}
 	return p, err
 }
 
-// execAutoInsert runs an INSERT with generated values and answers with the
-// first of them as the insert id, which becomes the session's
-// LAST_INSERT_ID(). One target outside a transaction runs on a pooled
-// connection; otherwise the targets run as a write spanning shards would.
+// execAutoInsert runs an INSERT into a table with a global sequence and
+// answers with the plan's insert id (the first generated value, which
+// becomes the session's LAST_INSERT_ID(), or the last explicit one), not
+// with what the backends report. One target outside a transaction runs on
+// a pooled connection; otherwise the targets run as a write spanning
+// shards would.
 func (s *Session) execAutoInsert(p *router.Plan) error {
 	var affected uint64
 	var warnings uint16
@@ -249,7 +251,9 @@ func (s *Session) execAutoInsert(p *router.Plan) error {
 		}
 		affected = n
 	}
-	s.lastInsert = p.InsertID
+	if p.Generated {
+		s.lastInsert = p.InsertID
+	}
 	return s.writeOK(affected, p.InsertID, warnings)
 }
 

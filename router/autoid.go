@@ -156,3 +156,26 @@ func (r *renderer) renderRow(t *sqlparse.Template, row int, b *strings.Builder, 
 		}
 	}
 }
+
+// lastExplicit is the last value given for the auto_increment column col
+// in row order (what MySQL reports as the insert id of an INSERT without
+// generated values), 0 when the column is missing or a value is not a
+// positive integer.
+func (pc *pctx) lastExplicit(col string) uint64 {
+	ins := pc.st.Insert
+	for i, c := range ins.Columns {
+		if !strings.EqualFold(c, col) || len(ins.Rows) == 0 {
+			continue
+		}
+		k, ok := pc.keyOf(ins.Rows[len(ins.Rows)-1][i])
+		switch {
+		case !ok:
+		case k.kind == kInt && k.i > 0:
+			return uint64(k.i)
+		case k.kind == kUint:
+			return k.u
+		}
+		return 0
+	}
+	return 0
+}

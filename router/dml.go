@@ -607,7 +607,9 @@ func (pc *pctx) planInsert() (*Plan, error) {
 	sort.Ints(order)
 	pl := &Plan{Kind: KindQuery, Write: pc.st.Explain == "", Raw: pc.st.SQL, Sequenced: rule.rule.AutoIncrement != ""}
 	if auto != nil {
-		pl.InsertID = auto.ids[0]
+		pl.InsertID, pl.Generated = auto.ids[0], true
+	} else if rule.rule.AutoIncrement != "" {
+		pl.InsertID = pc.lastExplicit(rule.rule.AutoIncrement)
 	}
 	for _, p := range order {
 		p := p

@@ -69,6 +69,7 @@ type goldenPlan struct {
 	AutoID  *AutoIDRequest `json:"auto_id,omitempty"`
 	// InsertID is the first generated value (plans built with auto_ids).
 	InsertID  uint64 `json:"insert_id,omitempty"`
+	Generated bool   `json:"generated,omitempty"`
 	Sequenced bool   `json:"sequenced,omitempty"`
 }
 
@@ -89,7 +90,7 @@ var kindNames = map[Kind]string{KindQuery: "query", KindBegin: "begin", KindComm
 
 func toGolden(p *Plan) *goldenPlan {
 	g := &goldenPlan{Kind: kindNames[p.Kind], Write: p.Write, DDL: p.DDL, Merge: p.Merge, Sets: p.Sets, DB: p.DB,
-		Static: p.Static, Rename: p.RenameTable, AutoID: p.AutoID, InsertID: p.InsertID, Sequenced: p.Sequenced}
+		Static: p.Static, Rename: p.RenameTable, AutoID: p.AutoID, InsertID: p.InsertID, Generated: p.Generated, Sequenced: p.Sequenced}
 	for _, t := range p.Targets {
 		g.Targets = append(g.Targets, goldenTarget{Shard: t.Shard, SQL: t.SQL, Args: t.Args, PassArgs: t.PassArgs})
 	}

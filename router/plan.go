@@ -74,10 +74,14 @@ type Plan struct {
 	// takes AutoID.Count consecutive values of AutoID.Sequence and plans
 	// again with them in Session.AutoIDs.
 	AutoID *AutoIDRequest
-	// InsertID is the first generated value of a plan built with
-	// Session.AutoIDs (0 otherwise): the insert id of the OK packet and
-	// the session's new LAST_INSERT_ID(). Such plans are never cached.
+	// InsertID, when not 0, is the insert id the proxy reports in the OK
+	// packet of an INSERT into a table with a global sequence, as MySQL
+	// does: the first generated value (plans built with Session.AutoIDs,
+	// Generated set, never cached), else the last explicit value.
 	InsertID uint64
+	// Generated reports that InsertID is a generated value: it becomes the
+	// session's LAST_INSERT_ID().
+	Generated bool
 	// Sequenced marks an INSERT into a table whose auto_increment column
 	// comes from a global sequence: the session's LAST_INSERT_ID() changes
 	// only by InsertID, never by the insert ids the backends report for
