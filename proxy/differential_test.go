@@ -39,13 +39,18 @@ func TestDifferential(t *testing.T) {
 	failures := 0
 	for i := 0; i < n && failures < 10; i++ {
 		q := g.query()
-		want, errRef := queryStrings(ref, q.sql)
-		got, errProxy := queryStrings(proxied, q.sql)
+		wantCols, want, errRef := queryColumnsAndRows(ref, q.sql)
+		gotCols, got, errProxy := queryColumnsAndRows(proxied, q.sql)
 		if errRef != nil {
 			t.Fatalf("generated query is invalid on MariaDB itself: %s: %v", q.sql, errRef)
 		}
 		if errProxy != nil {
 			t.Errorf("query %d failed through the proxy: %s\n  %v", i, q.sql, errProxy)
+			failures++
+			continue
+		}
+		if strings.Join(wantCols, ",") != strings.Join(gotCols, ",") {
+			t.Errorf("query %d: column names differ: %s\n  MariaDB %q\n  proxy   %q", i, q.sql, wantCols, gotCols)
 			failures++
 			continue
 		}
@@ -200,9 +205,16 @@ func (g *queryGen) query() genQuery {
 
 // queryStrings runs q and returns every row as strings ("NULL" for NULL).
 func queryStrings(db *sql.DB, q string) ([][]string, error) {
+	_, rows, err := queryColumnsAndRows(db, q)
+	return rows, err
+}
+
+// queryColumnsAndRows runs q and returns the column names and every row as
+// strings.
+func queryColumnsAndRows(db *sql.DB, q string) ([]string, [][]string, error) {
 	rows, err := db.Query(q)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer rows.Close()
 	cols, _ := rows.Columns()
@@ -214,7 +226,7 @@ func queryStrings(db *sql.DB, q string) ([][]string, error) {
 			ptrs[i] = &vals[i]
 		}
 		if err := rows.Scan(ptrs...); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		row := make([]string, len(cols))
 		for i, v := range vals {
@@ -226,7 +238,7 @@ func queryStrings(db *sql.DB, q string) ([][]string, error) {
 		}
 		out = append(out, row)
 	}
-	return out, rows.Err()
+	return cols, out, rows.Err()
 }
 
 func sortRows(rows [][]string) {

@@ -290,6 +290,7 @@ func analyze(sql string, root ast.StmtNode) (*Statement, error) {
 	if st.Kind == KindSet {
 		return st, a.finishSet(root.(*ast.SetStmt))
 	}
+	nameSelectFields(root)
 	tpl, err := a.restore(root)
 	if err != nil {
 		return nil, err
@@ -1075,6 +1076,38 @@ func (a *analyzer) leave2(n ast.Node) (ast.Node, bool) {
 		return a.markerExpr(a.nonce + string(mkParam) + strconv.Itoa(a.paramOrd[x])), true
 	}
 	return n, true
+}
+
+// nameSelectFields gives every top-level select expression that is not a
+// column, a literal or a parameter its original text as alias. A server
+// names such a column after the text the client wrote (COUNT(*),
+// sum(amount)); the restored SQL sent to the shards spells it differently
+// (COUNT(1), SUM(`amount`)), so without the alias clients that read columns
+// by name would see other names through the proxy.
+func nameSelectFields(root ast.Node) {
+	sel, ok := root.(*ast.SelectStmt)
+	if !ok {
+		if so, isSet := root.(*ast.SetOprStmt); isSet && so.SelectList != nil && len(so.SelectList.Selects) > 0 {
+			sel, ok = so.SelectList.Selects[0].(*ast.SelectStmt)
+		}
+	}
+	if !ok || sel.Fields == nil {
+		return
+	}
+	for _, f := range sel.Fields.Fields {
+		if f.WildCard != nil || f.AsName.L != "" || f.Expr == nil {
+			continue
+		}
+		switch f.Expr.(type) {
+		case *ast.ColumnNameExpr, ast.ValueExpr, ast.ParamMarkerExpr:
+			continue
+		}
+		text := strings.TrimSpace(f.Text())
+		if text == "" || len(text) > 255 {
+			continue
+		}
+		f.AsName = ast.NewCIStr(text)
+	}
 }
 
 // restore writes a node with markers and splits it into a Template.
