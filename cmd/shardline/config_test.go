@@ -43,6 +43,9 @@ shardmap:
 node_id: a
 proxy: {listen: 127.0.0.1:0, users: [{name: u, password: p}]}
 raft: {addr: 127.0.0.1:7001, data_dir: /tmp/x}`, "admin.listen"},
+		{"misspelt field", `
+node_id: a
+proxy: {listen: 127.0.0.1:0, users: [{name: u, password: p}], idle_timeut: 1s}`, "idle_timeut"},
 		{"bad auth method", `
 node_id: a
 proxy: {listen: 127.0.0.1:0, users: [{name: u, password: p}], auth_method: plain}`, "auth_method"},

@@ -41,11 +41,11 @@ func (s *staticMap) ShardMap() *router.ShardMap { return s.m.Load() }
 
 // startNode wires the parts: metadata (Raft or static), the MySQL proxy, the
 // XA coordinator and resolver, the admin endpoint.
-func startNode(cfg Config, log *slog.Logger) (n *node, err error) {
-	n = &node{done: make(chan error, 4)}
+func startNode(cfg Config, log *slog.Logger) (_ *node, err error) {
+	n := &node{done: make(chan error, 4)}
 	defer func() {
 		if err != nil {
-			n.stop()
+			n.stop() // what started before the failure, in reverse order
 		}
 	}()
 	reg := prometheus.NewRegistry()
