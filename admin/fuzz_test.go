@@ -59,3 +59,21 @@ func FuzzAdminJSON(f *testing.F) {
 		}
 	})
 }
+
+// TestShardMapHidesPasswords: GET /v1/shardmap never shows a shard's
+// password (the map in Raft keeps it). If it fails, anyone with the admin
+// token reads the database credentials.
+func TestShardMapHidesPasswords(t *testing.T) {
+	m := startMember(t, "n1", nil, nil)
+	waitFor(t, "n1 ready", m.node.Ready)
+	if code, body := call(t, "PUT", m.url+"/v1/shards/a", token, map[string]any{"addr": "127.0.0.1:1", "user": "root", "password": "s3cret"}); code >= 300 {
+		t.Fatalf("PUT shard: %d %s", code, body)
+	}
+	code, body := call(t, "GET", m.url+"/v1/shardmap", token, nil)
+	if code != 200 || bytes.Contains(body, []byte("s3cret")) || !bytes.Contains(body, []byte(`"password": "********"`)) {
+		t.Fatalf("GET /v1/shardmap: %d %s", code, body)
+	}
+	if m.node.ShardMap().Shards["a"].Password != "s3cret" {
+		t.Fatal("the stored map lost the password")
+	}
+}

@@ -178,7 +178,22 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 func (s *Server) getShardMap(w http.ResponseWriter, r *http.Request) {
 	m := s.store.ShardMap()
 	w.Header().Set("ETag", strconv.Quote(strconv.FormatUint(m.Version, 10)))
-	writeJSON(w, http.StatusOK, m)
+	writeJSON(w, http.StatusOK, redacted(m))
+}
+
+// redactedPassword stands for a shard password in API output: the map in
+// Raft keeps it (every node dials the shards), the admin API never shows it.
+const redactedPassword = "********"
+
+// redacted returns a copy of m without shard passwords.
+func redacted(m *router.ShardMap) *router.ShardMap {
+	c := m.Clone()
+	for _, sh := range c.Shards {
+		if sh.Password != "" {
+			sh.Password = redactedPassword
+		}
+	}
+	return c
 }
 
 func (s *Server) putShard(w http.ResponseWriter, r *http.Request) {
