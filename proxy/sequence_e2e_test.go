@@ -369,3 +369,73 @@ func TestSequenceWithoutRaft(t *testing.T) {
 	_, err := e.db(false).Exec("INSERT INTO tickets (title) VALUES ('x')")
 	mysqlErr(t, err, 1235, "42000")
 }
+
+// TestSequenceSessionCases runs short scripts on one connection: sql_mode
+// NO_AUTO_VALUE_ON_ZERO stores an explicit 0 instead of generating, a
+// rolled-back INSERT keeps its values used (the next INSERT gets a later
+// one) and LAST_INSERT_ID() set, EXPLAIN FORMAT=SHARDLINE takes no value.
+// If it fails, the proxy generates ids where MySQL would not, or reuses
+// values of rolled-back statements.
+func TestSequenceSessionCases(t *testing.T) {
+	e := startSeqEnv(t)
+	n := startSeqNode(t, e, 100)
+	ctx := context.Background()
+	cases := []struct {
+		name  string
+		setup []string
+		check func(t *testing.T, c *sql.Conn)
+	}{
+		{"no_auto_value_on_zero", []string{"SET sql_mode = 'NO_AUTO_VALUE_ON_ZERO'", "INSERT INTO tickets (id, title) VALUES (0, 'zero')"},
+			func(t *testing.T, c *sql.Conn) {
+				var id int64
+				if err := c.QueryRowContext(ctx, "SELECT id FROM tickets WHERE title = 'zero'").Scan(&id); err != nil || id != 0 {
+					t.Fatalf("id %d (%v), want 0 stored as given", id, err)
+				}
+			}},
+		{"rollback keeps values used", []string{"BEGIN", "INSERT INTO tickets (title) VALUES ('gone'), ('gone2')", "ROLLBACK",
+			"INSERT INTO tickets (title) VALUES ('kept')"},
+			func(t *testing.T, c *sql.Conn) {
+				var kept, last, gone int64
+				if err := c.QueryRowContext(ctx, "SELECT id, LAST_INSERT_ID() FROM tickets WHERE title = 'kept'").Scan(&kept, &last); err != nil {
+					t.Fatal(err)
+				}
+				_ = c.QueryRowContext(ctx, "SELECT COUNT(*) FROM tickets WHERE title LIKE 'gone%'").Scan(&gone)
+				if gone != 0 {
+					t.Fatalf("%d rolled-back rows stored", gone)
+				}
+				var li int64
+				_ = c.QueryRowContext(ctx, "SELECT LAST_INSERT_ID()").Scan(&li)
+				if li != kept {
+					t.Fatalf("LAST_INSERT_ID() %d, want %d", li, kept)
+				}
+				if kept <= 2 { // the rolled-back rows took 1 and 2 of the node's first block
+					t.Fatalf("kept row got id %d: values of the rolled-back INSERT were reused", kept)
+				}
+			}},
+		{"explain takes no value", []string{"INSERT INTO tickets (title) VALUES ('e1')", "EXPLAIN FORMAT=SHARDLINE INSERT INTO tickets (title) VALUES ('e2')",
+			"INSERT INTO tickets (title) VALUES ('e3')"},
+			func(t *testing.T, c *sql.Conn) {
+				var a, b int64
+				_ = c.QueryRowContext(ctx, "SELECT id FROM tickets WHERE title = 'e1'").Scan(&a)
+				_ = c.QueryRowContext(ctx, "SELECT id FROM tickets WHERE title = 'e3'").Scan(&b)
+				if b != a+1 {
+					t.Fatalf("e1 %d, e3 %d: EXPLAIN consumed a value", a, b)
+				}
+			}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := openDB(t, n.addr, false).Conn(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			for _, q := range tc.setup {
+				if _, err := c.ExecContext(ctx, q); err != nil {
+					t.Fatalf("%s: %v", q, err)
+				}
+			}
+			tc.check(t, c)
+		})
+	}
+}
