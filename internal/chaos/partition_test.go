@@ -229,7 +229,19 @@ func (c *cluster) enablePartitions() {
 			c.t.Fatalf("re-addressing %s to its Raft fault proxy: %v", n.id, err)
 		}
 	}
-	if err := c.waitHealthy(30 * time.Second); err != nil {
+	// The leader keeps replicating over the pipelines it opened to the old
+	// addresses (hashicorp/raft only updates the peer address for new
+	// connections), which would bypass the proxies: restart it so that the
+	// next leader opens every connection through them.
+	if l, err := c.waitLeader(30 * time.Second); err != nil {
+		c.t.Fatal(err)
+	} else {
+		l.kill()
+		if err := l.start(); err != nil {
+			c.t.Fatal(err)
+		}
+	}
+	if err := c.waitHealthy(60 * time.Second); err != nil {
 		c.t.Fatal(err)
 	}
 }
