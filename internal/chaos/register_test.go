@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -307,7 +308,8 @@ func (rc *regCluster) op(ctx context.Context, n *procNode, in regInput) regOutpu
 // transaction's outcome — one coordinator could commit a branch that the
 // resolver rolls back — or a lookup missed a decision that was already
 // acknowledged (XA-NOTES 12, 14). The short form kills the leader once in
-// ~10 s; SHARDLINE_CHAOS=1 kills it every ~6 s for CHAOS_DURATION/2.
+// ~10 s; SHARDLINE_CHAOS=1 kills or pauses (SIGSTOP, then SIGCONT once
+// another leader exists) the leader every ~6 s for CHAOS_DURATION/2.
 func TestChaosDecisionRegister(t *testing.T) {
 	full, duration := fullChaos(t)
 	if full {
@@ -371,15 +373,24 @@ func TestChaosDecisionRegister(t *testing.T) {
 	if full {
 		killEvery = 6 * time.Second
 	}
-	for next := 3 * time.Second; next < duration-3*time.Second; next += killEvery {
+	for i, next := 0, 3*time.Second; next < duration-3*time.Second; i, next = i+1, next+killEvery {
 		time.Sleep(time.Until(start.Add(next)))
 		l := rc.waitLeader(10 * time.Second)
 		if l == nil {
 			t.Logf("no leader to kill at %v (none for 10 s)", next)
 			continue
 		}
+		// Full runs alternate kill -9 with SIGSTOP: a paused leader resumes
+		// believing it leads, the stale-leader case for lookups.
+		pause := full && i%2 == 1
 		t0 := time.Now()
-		l.kill()
+		undo := l.start
+		if pause {
+			l.signal(syscall.SIGSTOP)
+			undo = func() error { l.signal(syscall.SIGCONT); return nil }
+		} else {
+			l.kill()
+		}
 		elected := time.Duration(-1)
 		for time.Since(t0) < 30*time.Second {
 			if nl := rc.leader(); nl != nil {
@@ -389,12 +400,13 @@ func TestChaosDecisionRegister(t *testing.T) {
 			time.Sleep(50 * time.Millisecond)
 		}
 		time.Sleep(time.Second)
-		if err := l.start(); err != nil {
+		if err := undo(); err != nil {
 			t.Fatal(err)
 		}
-		kills = append(kills, fmt.Sprintf("%s at %v (new leader after %s)", l.id, next, fmtDur(elected)))
+		what := map[bool]string{false: "kill -9", true: "SIGSTOP"}[pause]
+		kills = append(kills, fmt.Sprintf("%s %s at %v (new leader after %s)", what, l.id, next, fmtDur(elected)))
 		if elected < 0 {
-			t.Errorf("no new leader within 30 s after killing %s", l.id)
+			t.Errorf("no new leader within 30 s after %s of %s", what, l.id)
 		}
 	}
 	wg.Wait()
@@ -409,7 +421,7 @@ func TestChaosDecisionRegister(t *testing.T) {
 		}
 	}
 	res, info := porcupine.CheckOperationsVerbose(registerModel.ToModel(), history, time.Minute)
-	t.Logf("decision register: %d operations (%d acknowledged records, %d errors) on %d gtrids; leader kills: %s; porcupine: %s",
+	t.Logf("decision register: %d operations (%d acknowledged records, %d errors) on %d gtrids; leader faults: %s; porcupine: %s",
 		len(history), acked, errorsSeen, len(gtrids), strings.Join(kills, ", "), res)
 	if res != porcupine.Ok {
 		path := filepath.Join(os.TempDir(), fmt.Sprintf("chaos-register-%d.html", time.Now().Unix()))
