@@ -16,6 +16,8 @@
 #   GOBENCH_COUNT=3 GOBENCH_TIME=300ms RAFT_BENCHTIME=1s   go test -bench settings
 #   SECTIONS="sysbench transfer resources gobench"  run only some parts
 #   OUT=BENCHMARKS.md   where the report goes
+#   PROFILE=1           extra unmeasured runs with proxy CPU profiles (0: none)
+#   NOTES=scripts/bench/notes.md   hand-written findings copied into the report
 #
 # Everything it starts (two mariadbd, two shardline) is stopped on exit; the
 # Go program kills its children if it dies (Pdeathsig).

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"database/sql"
 	"fmt"
 	"log"
 	"os"
@@ -52,10 +53,19 @@ func runLive(c *config, rep *report) error {
 	atCleanup(p2.stop)
 	time.Sleep(2 * time.Second)
 	rep.rss.idleStartPass, rep.rss.idleStartSharded = rssKiB(p1.pid()), rssKiB(p2.pid())
+	var dbs []*sql.DB
+	for _, s := range servers {
+		db, err := openStatusDB(s.DSN(""))
+		if err != nil {
+			return err
+		}
+		atCleanup(func() { db.Close() })
+		dbs = append(dbs, db)
+	}
 	targets := []target{
-		{name: "direct", addr: a.Addr(), user: "root", db: directDB, dbPids: []int{a.Pid()}},
-		{name: "passthrough", addr: p1.addr, user: "app", pass: "app", db: directDB, proxy: p1, dbPids: []int{a.Pid()}},
-		{name: "sharded", addr: p2.addr, user: "app", pass: "app", db: shardedDB, proxy: p2, dbPids: []int{a.Pid(), b.Pid()}},
+		{name: "direct", addr: a.Addr(), user: "root", db: directDB, dbPids: []int{a.Pid()}, dbs: dbs[:1]},
+		{name: "passthrough", addr: p1.addr, user: "app", pass: "app", db: directDB, proxy: p1, dbPids: []int{a.Pid()}, dbs: dbs[:1]},
+		{name: "sharded", addr: p2.addr, user: "app", pass: "app", db: shardedDB, proxy: p2, dbPids: []int{a.Pid(), b.Pid()}, dbs: dbs},
 	}
 	if c.sections["resources"] {
 		idleConns(c, rep, p1, p2)
@@ -216,7 +226,27 @@ func transfers(c *config, rep *report, p2 *proxyProc) error {
 			rep.transfer[cross] = append(rep.transfer[cross], r)
 		}
 	}
+	if c.profile {
+		profileTransfer(c, rep, p2)
+	}
 	return nil
+}
+
+// profileTransfer: one extra cross-shard transfer run with a CPU profile of
+// the sharded proxy.
+func profileTransfer(c *config, rep *report, p2 *proxyProc) {
+	path, _ := filepath.Abs(filepath.Join(c.dir, "results", "sharded-transfer-cross.pprof"))
+	pr := profileRun{title: fmt.Sprintf("sharded, cross-shard transfer, %d workers", c.transferThreads), path: path}
+	done := make(chan error, 1)
+	go func() { done <- fetchProfile(p2.pprof, max(1, c.duration-1), path) }()
+	log.Printf("profiling %s", pr.title)
+	r := runTransfer(p2.addr, c.accounts, c.transferThreads, time.Duration(c.duration)*time.Second, true)
+	if pr.err = <-done; pr.err == nil && r.err == nil {
+		pr.top, pr.err = pprofTop(c.bin, path)
+	} else if pr.err == nil {
+		pr.err = r.err
+	}
+	rep.profiles = append(rep.profiles, pr)
 }
 
 func firstLine(err error) string {

@@ -35,6 +35,7 @@ func machineInfo() [][2]string {
 		{"sysbench", cmdOut("sysbench", "--version")},
 		{"Go", cmdOut("go", "version")},
 		{"Shardline commit", cmdOut("git", "log", "-1", "--format=%h %s")},
+		{"uncommitted changes in the checkout (bin/shardline is built from the working tree)", dirtyFiles()},
 	}
 }
 
@@ -85,4 +86,17 @@ func otherProcesses() string {
 		parts = append(parts, fmt.Sprintf("%s×%d (%.0f%% CPU avg since start)", n, count[n], byName[n]))
 	}
 	return strings.Join(parts, ", ")
+}
+
+// dirtyFiles counts modified and untracked files (other engineers' work in
+// progress is compiled into bin/shardline by make build).
+func dirtyFiles() string {
+	out := cmdOut("git", "status", "--porcelain")
+	if out == "?" {
+		return out
+	}
+	if out == "" {
+		return "none"
+	}
+	return fmt.Sprintf("%d files", len(strings.Split(out, "\n")))
 }

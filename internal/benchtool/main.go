@@ -12,8 +12,10 @@
 // TRANSFER_THREADS (8), ACCOUNTS (10000); IDLE_CONNS (1000);
 // GOBENCH_COUNT (3), GOBENCH_TIME (300ms), RAFT_BENCHTIME (1s);
 // SECTIONS ("sysbench transfer resources gobench"); OUT (BENCHMARKS.md);
-// SHARDLINE_BIN (bin/shardline); BENCH_DIR (.bench); PROFILE (1: after the
-// rounds, a few extra runs with a CPU profile of the proxy; 0: none).
+// SHARDLINE_BIN (bin/shardline); BENCH_DIR (.bench); NOTES
+// (scripts/bench/notes.md: hand-written findings copied into the report);
+// PROFILE (1: after the rounds, a few extra runs with a CPU profile of the
+// proxy; 0: none).
 package main
 
 import (
@@ -37,7 +39,7 @@ type config struct {
 	goBenchCount               int
 	goBenchTime, raftBenchTime string
 	sections                   map[string]bool
-	out, bin, dir              string
+	out, bin, dir, notes       string
 }
 
 func envInt(name string, def int) int {
@@ -66,7 +68,8 @@ func loadConfig() *config {
 		idleConns: envInt("IDLE_CONNS", 1000), goBenchCount: envInt("GOBENCH_COUNT", 3),
 		goBenchTime: envStr("GOBENCH_TIME", "300ms"), raftBenchTime: envStr("RAFT_BENCHTIME", "1s"),
 		out: envStr("OUT", "BENCHMARKS.md"), bin: envStr("SHARDLINE_BIN", "bin/shardline"),
-		dir: envStr("BENCH_DIR", ".bench"), sections: map[string]bool{}, profile: envStr("PROFILE", "1") != "0"}
+		dir: envStr("BENCH_DIR", ".bench"), sections: map[string]bool{}, profile: envStr("PROFILE", "1") != "0",
+		notes: envStr("NOTES", "scripts/bench/notes.md")}
 	for _, f := range strings.Fields(envStr("THREADS", "8 32")) {
 		n, err := strconv.Atoi(f)
 		if err != nil || n <= 0 {

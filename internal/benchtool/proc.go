@@ -50,3 +50,21 @@ func rssKiB(pid int) int64 {
 	v, _ := statusKiB(pid, "VmRSS")
 	return v
 }
+
+// syscallCounts is syscr+syscw of pid (/proc/PID/io: read- and write-class
+// system calls), 0 when unreadable.
+func syscallCounts(pid int) (reads, writes float64) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/io", pid))
+	if err != nil {
+		return 0, 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "syscr: "); ok {
+			reads, _ = strconv.ParseFloat(v, 64)
+		}
+		if v, ok := strings.CutPrefix(line, "syscw: "); ok {
+			writes, _ = strconv.ParseFloat(v, 64)
+		}
+	}
+	return reads, writes
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"time"
 )
@@ -97,6 +98,9 @@ func (r *report) markdown() string {
 	fmt.Fprintf(&b, "| load average (1/5/15 min) at start / end | %s / %s |\n", r.loadStart, r.loadEnd)
 	fmt.Fprintf(&b, "| other processes at start (by CPU) | %s |\n\n", r.others)
 	r.writeTargets(&b)
+	if notes, err := os.ReadFile(r.cfg.notes); err == nil {
+		fmt.Fprintf(&b, "## Findings (hand-written, %s; written for the run it was committed with)\n\n%s\n", r.cfg.notes, strings.TrimSpace(string(notes))+"\n")
+	}
 	r.writeSysbench(&b)
 	r.writeTransfer(&b)
 	r.writeResources(&b)

@@ -124,19 +124,25 @@ func (r *report) writeSysbench(b *strings.Builder) {
 	}
 	b.WriteString("\n")
 	r.writeCPUBudget(b)
+	r.writeBackendMix(b)
 	b.WriteString("<details><summary>Every round (QPS; ratio to the direct run of the same round)</summary>\n\n")
-	b.WriteString("| workload | threads | round | direct | passthrough | sharded | pt/direct | sharded/direct |\n|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("| workload | threads | round | direct | passthrough | sharded | pt/direct | sharded/direct | load avg (1 min) after each |\n|---|---|---|---|---|---|---|---|---|\n")
 	for wi, w := range workloads {
 		for _, th := range c.threads {
 			for round := 0; round < c.rounds; round++ {
 				q := map[string]float64{}
+				var loads []string
 				for _, tg := range targetNames {
-					if rs := r.runs[runKey{wi, th, tg}]; round < len(rs) && rs[round].err == nil {
-						q[tg] = rs[round].qps
+					if rs := r.runs[runKey{wi, th, tg}]; round < len(rs) {
+						loads = append(loads, rs[round].load1)
+						if rs[round].err == nil {
+							q[tg] = rs[round].qps
+						}
 					}
 				}
-				fmt.Fprintf(b, "| %s | %d | %d | %.0f | %.0f | %.0f | %s | %s |\n", w.name, th, round+1,
-					q["direct"], q["passthrough"], q["sharded"], ratio(q["passthrough"], q["direct"]), ratio(q["sharded"], q["direct"]))
+				fmt.Fprintf(b, "| %s | %d | %d | %.0f | %.0f | %.0f | %s | %s | %s |\n", w.name, th, round+1,
+					q["direct"], q["passthrough"], q["sharded"], ratio(q["passthrough"], q["direct"]), ratio(q["sharded"], q["direct"]),
+					strings.Join(loads, " / "))
 			}
 		}
 	}
@@ -330,3 +336,34 @@ func (r *report) writeCPUBudget(b *strings.Builder) {
 }
 
 func runtimeCPUs() int { return runtime.NumCPU() }
+
+// writeBackendMix: what MariaDB executed per client query (Com_* counters of
+// the target's servers over the run, last round), first thread count.
+func (r *report) writeBackendMix(b *strings.Builder) {
+	th := r.cfg.threads[0]
+	fmt.Fprintf(b, "### What MariaDB executed per client query (%d threads, last round)\n\n", th)
+	b.WriteString("`SHOW GLOBAL STATUS` Questions and Com_* deltas over the run on the target's server(s), divided by the queries sysbench counted (counters under 0.01 per query left out). Direct shows the workload itself; anything more through the proxy is extra backend work. Proxy syscalls = read-class / write-class system calls of the Shardline process per client query (/proc/PID/io syscr, syscw), client and backend sides together.\n\n| workload | target | MariaDB, per client query | proxy syscalls per query (read / write) |\n|---|---|---|---|\n")
+	for wi, w := range workloads {
+		for _, tg := range targetNames {
+			rs := r.runs[runKey{wi, th, tg}]
+			var m map[string]float64
+			for i := len(rs) - 1; i >= 0; i-- {
+				if rs[i].err == nil {
+					m = rs[i].backend
+					break
+				}
+			}
+			sys := "–"
+			if tg != "direct" {
+				for i := len(rs) - 1; i >= 0; i-- {
+					if rs[i].err == nil {
+						sys = fmt.Sprintf("%.1f / %.1f", rs[i].proxyReads, rs[i].proxyWrites)
+						break
+					}
+				}
+			}
+			fmt.Fprintf(b, "| %s | %s | %s | %s |\n", w.name, tg, formatCounters(m), sys)
+		}
+	}
+	b.WriteString("\n")
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"database/sql"
 	"fmt"
 	"os"
 	"os/exec"
@@ -24,6 +25,7 @@ type target struct {
 	db         string
 	proxy      *proxyProc // nil for direct
 	dbPids     []int      // the MariaDB servers serving it (CPU accounting)
+	dbs        []*sql.DB  // root on the same servers (status counters)
 }
 
 // workload is one sysbench script with its options.
@@ -51,10 +53,14 @@ type sbResult struct {
 	max           float64 // ms, sysbench's max latency
 	errors        int64
 	queries       int64
-	cpuUSPerQuery float64 // proxy CPU (user+sys) µs per query; 0 for direct
-	dbUSPerQuery  float64 // MariaDB CPU (all servers of the target) µs per query
-	sbUSPerQuery  float64 // sysbench's own CPU µs per query
-	maxRSSKiB     int64   // proxy VmRSS sampled during the run
+	cpuUSPerQuery float64            // proxy CPU (user+sys) µs per query; 0 for direct
+	dbUSPerQuery  float64            // MariaDB CPU (all servers of the target) µs per query
+	sbUSPerQuery  float64            // sysbench's own CPU µs per query
+	maxRSSKiB     int64              // proxy VmRSS sampled during the run
+	load1         string             // 1-minute load average when the run ended
+	backend       map[string]float64 // MariaDB Questions/Com_* per client query
+	proxyReads    float64            // proxy read-class syscalls per query
+	proxyWrites   float64            // proxy write-class syscalls per query
 	err           error
 }
 
@@ -116,7 +122,9 @@ func measure(c *config, t target, w workload, threads, seconds int) sbResult {
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	var maxRSS int64
+	var r0, w0 float64
 	if t.proxy != nil {
+		r0, w0 = syscallCounts(t.proxy.pid())
 		cpu0, _ = cpuSeconds(t.proxy.pid())
 		wg.Go(func() {
 			for {
@@ -131,10 +139,12 @@ func measure(c *config, t target, w workload, threads, seconds int) sbResult {
 			}
 		})
 	}
+	st0 := statusCounters(t.dbs)
 	db0 := sumCPU(t.dbPids)
 	args := sbArgs(c, t, w, threads, seconds)
 	out, sbCPU, err := runSysbenchCPU(args, "run", time.Duration(seconds+90)*time.Second)
 	db1 := sumCPU(t.dbPids)
+	st1 := statusCounters(t.dbs)
 	saveRaw(c, t, w, threads, args, out)
 	close(stop)
 	wg.Wait()
@@ -143,6 +153,10 @@ func measure(c *config, t target, w workload, threads, seconds int) sbResult {
 		r.err = err
 	}
 	r.maxRSSKiB = maxRSS
+	r.backend = perQuery(st0, st1, r.queries)
+	if f := strings.Fields(loadAvg()); len(f) > 0 {
+		r.load1 = f[0]
+	}
 	if r.queries > 0 {
 		r.dbUSPerQuery = (db1 - db0) * 1e6 / float64(r.queries)
 		r.sbUSPerQuery = sbCPU * 1e6 / float64(r.queries)
@@ -151,6 +165,8 @@ func measure(c *config, t target, w workload, threads, seconds int) sbResult {
 		if cpu1, err := cpuSeconds(t.proxy.pid()); err == nil {
 			r.cpuUSPerQuery = (cpu1 - cpu0) * 1e6 / float64(r.queries)
 		}
+		r1, w1 := syscallCounts(t.proxy.pid())
+		r.proxyReads, r.proxyWrites = (r1-r0)/float64(r.queries), (w1-w0)/float64(r.queries)
 	}
 	return r
 }
