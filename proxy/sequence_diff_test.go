@@ -16,12 +16,13 @@ type lastIDStep struct {
 	sql      string
 	args     []any // non-nil: run as a server-side prepared statement
 	prepared bool  // a prepared statement without arguments
+	scalar   bool  // a query whose single value is an id
 }
 
 // lastIDScript mixes generated and explicit ids in every form the proxy
 // fills in: missing column, NULL, 0, DEFAULT, prepared with NULL, multi-row,
 // mixed explicit and generated rows, a statement that fails, statements
-// that insert nothing.
+// that insert nothing, LAST_INSERT_ID() inside an INSERT.
 var lastIDScript = []lastIDStep{
 	{sql: "SELECT 1"},
 	{sql: "INSERT INTO tickets (title) VALUES ('a1')"},
@@ -43,6 +44,8 @@ var lastIDScript = []lastIDStep{
 	{sql: "INSERT INTO tickets (title) VALUES ('n1'), ('n2')"},
 	{sql: "INSERT INTO tickets (id, title) VALUES (6000000, 'o1')"},
 	{sql: "COMMIT"},
+	{sql: "INSERT INTO kids (parent) VALUES (LAST_INSERT_ID())"},
+	{sql: "SELECT MAX(parent) FROM kids", scalar: true},
 	{sql: "SELECT LAST_INSERT_ID()", prepared: true},
 }
 
@@ -80,6 +83,11 @@ func runLastIDScript(t *testing.T, db *sql.DB) []lastIDObs {
 				t.Fatalf("%s: %v", s.sql, err)
 			}
 			okID = -2 - okID // a result set: keep the value apart from OK ids
+		case s.scalar:
+			if err := c.QueryRowContext(ctx, s.sql).Scan(&okID); err != nil {
+				t.Fatalf("%s: %v", s.sql, err)
+			}
+			okID = -2 - okID
 		case strings.HasPrefix(s.sql, "SELECT"):
 			rows, err := c.QueryContext(ctx, s.sql)
 			if err != nil {
@@ -160,6 +168,8 @@ func TestLastInsertIDMatchesMariaDB(t *testing.T) {
 	ref := e.direct(0, "")
 	mustExec(t, ref, "CREATE DATABASE ref")
 	mustExec(t, ref, "CREATE TABLE ref.tickets (id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, title VARCHAR(64) NOT NULL) ENGINE=InnoDB")
+	mustExec(t, ref, "CREATE TABLE ref.kids (parent BIGINT NOT NULL) ENGINE=InnoDB")
+	mustExec(t, e.db(false), "CREATE TABLE kids (parent BIGINT NOT NULL) ENGINE=InnoDB") // unsharded
 	want := runLastIDScript(t, e.direct(0, "ref"))
 	got := runLastIDScript(t, openDB(t, n.addr, false))
 	for i, s := range lastIDScript {

@@ -373,7 +373,8 @@ func TestSequenceWithoutRaft(t *testing.T) {
 // TestSequenceSessionCases runs short scripts on one connection: sql_mode
 // NO_AUTO_VALUE_ON_ZERO stores an explicit 0 instead of generating, a
 // rolled-back INSERT keeps its values used (the next INSERT gets a later
-// one) and LAST_INSERT_ID() set, EXPLAIN FORMAT=SHARDLINE takes no value.
+// one) and LAST_INSERT_ID() set, LAST_INSERT_ID() inside an INSERT into
+// a sharded table is the session's, EXPLAIN FORMAT=SHARDLINE takes no value.
 // If it fails, the proxy generates ids where MySQL would not, or reuses
 // values of rolled-back statements.
 func TestSequenceSessionCases(t *testing.T) {
@@ -410,6 +411,15 @@ func TestSequenceSessionCases(t *testing.T) {
 				}
 				if kept <= 2 { // the rolled-back rows took 1 and 2 of the node's first block
 					t.Fatalf("kept row got id %d: values of the rolled-back INSERT were reused", kept)
+				}
+			}},
+		{"child row of a sharded table gets the parent's id", []string{schemaDDL[1], "INSERT INTO tickets (title) VALUES ('parent')",
+			"INSERT INTO order_lines (id, user_id, order_id, qty) VALUES (1, 5, LAST_INSERT_ID(), 1)"},
+			func(t *testing.T, c *sql.Conn) {
+				var parent, child int64
+				_ = c.QueryRowContext(ctx, "SELECT id FROM tickets WHERE title = 'parent'").Scan(&parent)
+				if err := c.QueryRowContext(ctx, "SELECT order_id FROM order_lines WHERE user_id = 5 AND id = 1").Scan(&child); err != nil || child != parent || parent == 0 {
+					t.Fatalf("child order_id %d (%v), parent id %d", child, err, parent)
 				}
 			}},
 		{"explain takes no value", []string{"INSERT INTO tickets (title) VALUES ('e1')", "EXPLAIN FORMAT=SHARDLINE INSERT INTO tickets (title) VALUES ('e2')",

@@ -79,10 +79,12 @@ type goldenCase struct {
 	DB      *string `json:"db,omitempty"` // default "oms"
 	Args    []any   `json:"args,omitempty"`
 	// AutoIDs are Session.AutoIDs (the values the proxy allocated).
-	AutoIDs    []uint64    `json:"auto_ids,omitempty"`
-	NoAutoZero bool        `json:"no_auto_value_on_zero,omitempty"`
-	Plan       *goldenPlan `json:"plan,omitempty"`
-	Error      string      `json:"error,omitempty"`
+	AutoIDs    []uint64 `json:"auto_ids,omitempty"`
+	NoAutoZero bool     `json:"no_auto_value_on_zero,omitempty"`
+	// LastInsertID is Session.LastInsertID.
+	LastInsertID uint64      `json:"last_insert_id,omitempty"`
+	Plan         *goldenPlan `json:"plan,omitempty"`
+	Error        string      `json:"error,omitempty"`
 }
 
 var kindNames = map[Kind]string{KindQuery: "query", KindBegin: "begin", KindCommit: "commit", KindRollback: "rollback",
@@ -155,7 +157,7 @@ func TestGolden(t *testing.T) {
 					args[j] = a
 				}
 			}
-			pl, err := p.Plan(c.SQL, args, m, Session{DB: db, AutoIDs: c.AutoIDs, NoAutoValueOnZero: c.NoAutoZero})
+			pl, err := p.Plan(c.SQL, args, m, Session{DB: db, AutoIDs: c.AutoIDs, NoAutoValueOnZero: c.NoAutoZero, LastInsertID: c.LastInsertID})
 			var got goldenCase
 			got = *c
 			got.Plan, got.Error = nil, ""

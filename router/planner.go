@@ -26,6 +26,9 @@ type Session struct {
 	// AutoIDs are the generated values for an INSERT whose plan asked for
 	// them (Plan.AutoID), in row order; nil otherwise.
 	AutoIDs []uint64
+	// LastInsertID is the session's LAST_INSERT_ID(), written in place of
+	// LAST_INSERT_ID() (@@last_insert_id, @@identity) inside statements.
+	LastInsertID uint64
 }
 
 // planCacheSize bounds the plans cached per shard map.
@@ -97,6 +100,7 @@ func (p *Planner) Plan(sql string, args []any, m *ShardMap, s Session) (*Plan, e
 	var pl *Plan
 	if mm := explainRE.FindStringSubmatch(sql); mm != nil {
 		pl, err = p.explain(c, mm[1], args, s)
+		cache = cache && !mentionsLastID(sql)
 	} else {
 		var st *sqlparse.Statement
 		st, err = p.parser.Parse(sql)
@@ -104,6 +108,7 @@ func (p *Planner) Plan(sql string, args []any, m *ShardMap, s Session) (*Plan, e
 			return nil, err
 		}
 		pl, err = planStatement(c, st, args, s)
+		cache = cache && !st.UsesLastID // the plan holds the session's value
 	}
 	if err != nil {
 		return nil, err
@@ -401,14 +406,24 @@ func (pc *pctx) defaultShard() (string, error) {
 	return "", unsupported("statements without any shard in the shard map")
 }
 
-// passthrough is the fast path: the client's SQL unchanged on one shard.
+// passthrough is the fast path: the client's SQL unchanged on one shard
+// (rendered with the session's LAST_INSERT_ID() when it uses it).
 func (pc *pctx) passthrough(shard string) *Plan {
 	w := pc.st.Write || pc.st.Kind.IsDDL()
 	if pc.st.Explain != "" {
 		w = false
 	}
-	return &Plan{Kind: KindQuery, Write: w, DDL: pc.st.Kind.IsDDL(), Raw: pc.st.SQL,
-		Targets: []Target{{Shard: shard, SQL: pc.st.SQL, Args: pc.args, PassArgs: true}}}
+	t := Target{Shard: shard, SQL: pc.st.SQL, Args: pc.args, PassArgs: true}
+	if pc.st.UsesLastID && pc.st.Template != nil {
+		t = pc.target(shard, pc.st.Template, &renderer{})
+	}
+	return &Plan{Kind: KindQuery, Write: w, DDL: pc.st.Kind.IsDDL(), Raw: pc.st.SQL, Targets: []Target{t}}
+}
+
+// mentionsLastID reports text that may use the session's last insert id.
+func mentionsLastID(sql string) bool {
+	l := strings.ToLower(sql)
+	return strings.Contains(l, "last_insert_id") || strings.Contains(l, "identity")
 }
 
 // --- rendering ---------------------------------------------------------------
@@ -471,6 +486,8 @@ func (r *renderer) renderHole(h sqlparse.Hole, b *strings.Builder, params *[]int
 		}
 	case sqlparse.HoleDatabase:
 		b.WriteString(sqlparse.QuoteName(r.database))
+	case sqlparse.HoleLastID:
+		b.WriteString(strconv.FormatUint(r.pc.sess.LastInsertID, 10))
 	case sqlparse.HoleColumns:
 		b.WriteString(h.Default)
 		if r.auto != nil && r.auto.idx < 0 {

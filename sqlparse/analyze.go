@@ -1003,6 +1003,8 @@ func (a *analyzer) holeMarker(h Hole) string {
 		kind = mkColumns
 	case HoleValueSep:
 		kind = mkValueSep
+	case HoleLastID:
+		kind = mkLastID
 	}
 	return a.nonce + string(kind) + strconv.Itoa(id)
 }
@@ -1020,6 +1022,11 @@ func tableText(schema, name string) string {
 
 func (a *analyzer) enter2(n ast.Node) (ast.Node, bool) {
 	switch x := n.(type) {
+	case *ast.SelectField:
+		if x.Expr != nil && x.AsName.L == "" && isLastID(x.Expr) {
+			// the value replaces the call: keep the column name MySQL gives
+			x.AsName = ast.NewCIStr(strings.TrimSpace(x.Text()))
+		}
 	case *ast.SelectStmt, *ast.SetOprStmt, *ast.InsertStmt, *ast.UpdateStmt, *ast.DeleteStmt:
 		if id, ok := a.blockOf[n]; ok {
 			a.stack = append(a.stack, id)
@@ -1074,6 +1081,11 @@ func (a *analyzer) leave2(n ast.Node) (ast.Node, bool) {
 		}
 	case *driver.ParamMarkerExpr:
 		return a.markerExpr(a.nonce + string(mkParam) + strconv.Itoa(a.paramOrd[x])), true
+	case *ast.FuncCallExpr, *ast.VariableExpr:
+		if isLastID(x.(ast.ExprNode)) {
+			a.st.UsesLastID = true
+			return a.markerExpr(a.holeMarker(Hole{Kind: HoleLastID, Default: "LAST_INSERT_ID()"})), true
+		}
 	}
 	return n, true
 }

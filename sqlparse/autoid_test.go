@@ -85,7 +85,9 @@ func withHoles(t *Template) string {
 
 // TestLastInsertID: only a SELECT of LAST_INSERT_ID()/@@last_insert_id/
 // @@identity (optionally FROM DUAL) gets LastIDColumns, named as MySQL
-// names them; LAST_INSERT_ID(expr) anywhere sets LastIDArg. If it fails the
+// names them; LAST_INSERT_ID(expr) anywhere sets LastIDArg; a session-scope
+// LAST_INSERT_ID() / @@identity / @@last_insert_id anywhere sets UsesLastID
+// (a HoleLastID in the templates). If it fails the
 // proxy answers other SELECTs itself, or sends LAST_INSERT_ID() to a
 // backend whose value is not the session's.
 func TestLastInsertID(t *testing.T) {
@@ -95,6 +97,8 @@ func TestLastInsertID(t *testing.T) {
 		arg  bool
 	}{
 		{"select last_insert_id()", []string{"last_insert_id()"}, false},
+		{"select 1 from t where id = 3", nil, false},
+		{"insert into t (a) values (@@identity)", nil, false},
 		{"SELECT LAST_INSERT_ID( )", []string{"LAST_INSERT_ID( )"}, false},
 		{"select @@identity, @@session.last_insert_id as x from dual", []string{"@@identity", "x"}, false},
 		{"select last_insert_id(), 1", nil, false},
@@ -111,6 +115,11 @@ func TestLastInsertID(t *testing.T) {
 		}
 		if !reflect.DeepEqual(st.LastIDColumns, c.cols) || st.LastIDArg != c.arg {
 			t.Errorf("%s: columns %q arg %v, want %q %v", c.sql, st.LastIDColumns, st.LastIDArg, c.cols, c.arg)
+		}
+		uses := strings.Contains(strings.ToLower(c.sql), "last_insert_id(") && !c.arg || strings.Contains(c.sql, "@@identity") ||
+			strings.Contains(c.sql, "@@session.last_insert_id")
+		if st.UsesLastID != uses {
+			t.Errorf("%s: UsesLastID %v, want %v", c.sql, st.UsesLastID, uses)
 		}
 	}
 }

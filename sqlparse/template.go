@@ -29,6 +29,10 @@ const (
 	// HoleValueSep is the comma between two values of an INSERT row in
 	// InsertInfo.RowTemplates (Default ","): the router may replace a value.
 	HoleValueSep
+	// HoleLastID is LAST_INSERT_ID(), @@last_insert_id or @@identity inside
+	// a statement (Statement.UsesLastID): the router writes the session's
+	// value, which the backend connection does not know.
+	HoleLastID
 )
 
 // Hole is a place in a Template filled at plan time.
@@ -83,6 +87,7 @@ const (
 	mkDatabase  = 'D'
 	mkColumns   = 'C'
 	mkValueSep  = 'S'
+	mkLastID    = 'I'
 )
 
 // QuoteName quotes an identifier with backquotes.

@@ -115,6 +115,10 @@ type Statement struct {
 	// LastIDArg reports a call LAST_INSERT_ID(expr) anywhere in the
 	// statement (it sets the session value: not supported).
 	LastIDArg bool
+	// UsesLastID reports LAST_INSERT_ID() (or @@last_insert_id,
+	// @@identity) inside the statement: its templates hold HoleLastID
+	// holes, and a plan of it depends on the session's value.
+	UsesLastID bool
 }
 
 // TableRef is one reference to a base table.
