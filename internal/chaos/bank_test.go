@@ -48,7 +48,8 @@ func (tr *transfer) crossShard() bool { return tr.src%2 != tr.dst%2 }
 type bank struct {
 	t   testing.TB
 	c   *cluster
-	dbs []*sql.DB // one pool per node
+	dbs []*sql.DB // one pool per node (statements with interpolated arguments)
+	ps  []*sql.DB // one pool per node using server-side prepared statements
 
 	mu        sync.Mutex
 	transfers []*transfer
@@ -62,16 +63,22 @@ type bank struct {
 func newBank(t testing.TB, c *cluster) *bank {
 	b := &bank{t: t, c: c}
 	for _, n := range c.nodes {
-		db, err := sql.Open("mysql", n.dsn())
-		if err != nil {
-			t.Fatal(err)
+		for _, dsn := range []string{n.dsn(), strings.Replace(n.dsn(), "&interpolateParams=true", "", 1)} {
+			db, err := sql.Open("mysql", dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			db.SetMaxIdleConns(8)
+			db.SetConnMaxLifetime(time.Minute)
+			if strings.Contains(dsn, "interpolateParams") {
+				b.dbs = append(b.dbs, db)
+			} else {
+				b.ps = append(b.ps, db)
+			}
 		}
-		db.SetMaxIdleConns(8)
-		db.SetConnMaxLifetime(time.Minute)
-		b.dbs = append(b.dbs, db)
 	}
 	t.Cleanup(func() {
-		for _, db := range b.dbs {
+		for _, db := range append(b.dbs, b.ps...) {
 			db.Close()
 		}
 	})
@@ -111,6 +118,9 @@ func (b *bank) run(ctx context.Context, writers int) {
 func (b *bank) writer(ctx context.Context, w int) {
 	rng := rand.New(rand.NewPCG(uint64(w), uint64(time.Now().UnixNano())))
 	db := b.dbs[w%len(b.dbs)]
+	if w%2 == 1 { // half the writers use COM_STMT_PREPARE/EXECUTE through the proxy
+		db = b.ps[w%len(b.ps)]
+	}
 	for ctx.Err() == nil {
 		src := rng.Int64N(numAccounts)
 		dst := rng.Int64N(numAccounts - 1)
