@@ -54,6 +54,13 @@ func (n *seqNode) stop() { n.once.Do(func() { _ = n.srv.Close() }) }
 
 func startSeqNode(t *testing.T, e *xaEnv, block uint64) *seqNode {
 	t.Helper()
+	return startSeqNodeOn(t, e, e.meta, block)
+}
+
+// startSeqNodeOn is startSeqNode with sequences from alloc (a node of
+// another Raft group).
+func startSeqNodeOn(t *testing.T, e *xaEnv, alloc proxy.BlockAllocator, block uint64) *seqNode {
+	t.Helper()
 	maps := &staticMap{}
 	maps.m.Store(seqMap(e.servers))
 	cfg := proxy.DefaultConfig()
@@ -61,7 +68,7 @@ func startSeqNode(t *testing.T, e *xaEnv, block uint64) *seqNode {
 	cfg.Users = []proxy.User{{Name: "app", Password: "app"}}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	srv, err := proxy.NewServer(cfg, proxy.Deps{Map: maps, Planner: router.NewPlanner(), Logger: log,
-		Txns: proxy.XATxns(e.coord), Sequences: proxy.NewSequences(e.meta, block)})
+		Txns: proxy.XATxns(e.coord), Sequences: proxy.NewSequences(alloc, block)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,16 +171,25 @@ var insertCases = []insertCase{
 func TestSequenceConcurrentNodes(t *testing.T) {
 	e := startSeqEnv(t)
 	nodes := []*seqNode{startSeqNode(t, e, 5), startSeqNode(t, e, 5)}
-	type stmtRes struct {
-		titles []string
-		first  int64
-	}
+	res := concurrentInserts(t, "", []string{nodes[0].addr, nodes[1].addr}, 6, 12)
+	checkInserts(t, e, openDB(t, nodes[0].addr, false), res)
+}
+
+// insertResult is one INSERT statement: its rows' titles and insert id.
+type insertResult struct {
+	titles []string
+	first  int64
+}
+
+// concurrentInserts runs conns connections per proxy address, each doing
+// iters INSERTs of the insertCases forms (titles start with prefix).
+func concurrentInserts(t *testing.T, prefix string, addrs []string, conns, iters int) []insertResult {
+	t.Helper()
 	var mu sync.Mutex
-	var results []stmtRes
+	var results []insertResult
 	var wg sync.WaitGroup
-	const conns, iters = 6, 12
-	for ni, n := range nodes {
-		db := openDB(t, n.addr, false)
+	for ni, addr := range addrs {
+		db := openDB(t, addr, false)
 		db.SetMaxOpenConns(conns)
 		for g := 0; g < conns; g++ {
 			wg.Add(1)
@@ -190,30 +206,37 @@ func TestSequenceConcurrentNodes(t *testing.T) {
 					ic := insertCases[(g+i)%len(insertCases)]
 					titles := make([]string, ic.rows)
 					for r := range titles {
-						titles[r] = fmt.Sprintf("n%d-g%d-i%d-r%d", ni, g, i, r)
+						titles[r] = fmt.Sprintf("%sn%d-g%d-i%d-r%d", prefix, ni, g, i, r)
 					}
 					res, err := ic.exec(ctx, c, titles)
 					if err != nil {
-						t.Errorf("%s: %v", ic.name, err)
+						t.Errorf("node %d %s: %v", ni, ic.name, err)
 						return
 					}
 					id, _ := res.LastInsertId()
-					aff, _ := res.RowsAffected()
-					if aff != int64(ic.rows) {
+					if aff, _ := res.RowsAffected(); aff != int64(ic.rows) {
 						t.Errorf("%s: %d rows affected, want %d", ic.name, aff, ic.rows)
 					}
 					mu.Lock()
-					results = append(results, stmtRes{titles, id})
+					results = append(results, insertResult{titles, id})
 					mu.Unlock()
 				}
 			}(ni, g)
 		}
 	}
 	wg.Wait()
+	return results
+}
+
+// checkInserts reads the tickets back: no id twice (idsByTitle), every
+// statement's rows at insert id + row index, and every row in the
+// partition its id routes to (mod 4: ticket_01 holds id%4 == 0).
+func checkInserts(t *testing.T, e *xaEnv, db *sql.DB, results []insertResult) {
+	t.Helper()
 	if t.Failed() {
 		return
 	}
-	got := idsByTitle(t, openDB(t, nodes[0].addr, false))
+	got := idsByTitle(t, db)
 	total := 0
 	for _, r := range results {
 		for i, title := range r.titles {
@@ -230,7 +253,6 @@ func TestSequenceConcurrentNodes(t *testing.T) {
 	if len(got) != total {
 		t.Errorf("%d rows in tickets, %d inserted", len(got), total)
 	}
-	// every row is in the partition its id routes to (mod 4: ticket_01 holds 0)
 	for p := 0; p < 4; p++ {
 		rows, err := e.direct(p%2, "app").Query(fmt.Sprintf("SELECT id FROM ticket_%02d", p+1))
 		if err != nil {
