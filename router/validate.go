@@ -155,6 +155,9 @@ func compileRule(m *ShardMap, sname, tname string, t *TableRule, p string, physi
 		if t.ShardKey != "" || t.Algorithm != "" {
 			return nil, fmt.Errorf("%s.type: a broadcast table has no shard_key or algorithm", p)
 		}
+		if t.AutoIncrement != "" {
+			return nil, fmt.Errorf("%s.auto_increment: only sharded tables take values from a global sequence", p)
+		}
 		r.broadcast = true
 		return r, nil
 	default:

@@ -44,6 +44,9 @@ func TestValidate(t *testing.T) {
 			`schemas.oms.tables.orders.type: unknown type "mirror"`},
 		{"no partitions", func(m *ShardMap) { rule(m).Partitions = nil },
 			`schemas.oms.tables.orders.partitions: missing`},
+		{"broadcast with auto_increment", func(m *ShardMap) {
+			m.Schemas["oms"].Tables["users"] = &TableRule{Type: TypeBroadcast, AutoIncrement: "id"}
+		}, `schemas.oms.tables.users.auto_increment: only sharded tables take values from a global sequence`},
 		{"broadcast with partitions", func(m *ShardMap) { rule(m).Type = TypeBroadcast },
 			`schemas.oms.tables.orders.partitions: a broadcast table has no partitions`},
 		{"duplicate physical table", func(m *ShardMap) { rule(m).Partitions[1] = Partition{Shard: "t3306", Table: "order_01"} },
