@@ -37,6 +37,7 @@ type transfer struct {
 	st                   status
 	began, ended         time.Time
 	err                  error
+	commitSent           bool // COMMIT was sent (errors before it mean never committed)
 }
 
 // crossShard reports whether the transfer's two accounts live on different
@@ -177,6 +178,7 @@ func (b *bank) transfer(db *sql.DB, tr *transfer) (status, error) {
 			return failed, err
 		}
 	}
+	tr.commitSent = true
 	err = tx.Commit()
 	return classifyCommit(err), err
 }
@@ -330,6 +332,30 @@ func (b *bank) errorSummary(top int) []string {
 		out = append(out, fmt.Sprintf("%5d  %s", counts[k], k))
 	}
 	return out
+}
+
+// commitErrors counts COMMIT answers by MySQL error code (0: no server
+// answer), and how many rollbacks say the resolver's ABORT won the race
+// (a coordinator that resumed after its branches were aborted).
+func (b *bank) commitErrors() (byCode map[uint16]int, resolverAborts int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	byCode = map[uint16]int{}
+	for _, tr := range b.transfers {
+		if tr.err == nil || !tr.commitSent {
+			continue
+		}
+		var me *mysql.MySQLError
+		code := uint16(0)
+		if errors.As(tr.err, &me) {
+			code = me.Number
+		}
+		byCode[code]++
+		if strings.Contains(tr.err.Error(), "recorded ABORT") {
+			resolverAborts++
+		}
+	}
+	return byCode, resolverAborts
 }
 
 var digits = regexp.MustCompile(`[0-9a-f]{6,}|\d+(\.\d+)?`)

@@ -124,6 +124,8 @@ func TestChaosBank(t *testing.T) {
 	for _, e := range b.errorSummary(8) {
 		fmt.Fprintf(&s, "  %s\n", e)
 	}
+	byCode, resolverAborts := b.commitErrors()
+	fmt.Fprintf(&s, "COMMIT errors by code (0 = connection lost): %v; rollbacks because the resolver's ABORT won: %d\n", byCode, resolverAborts)
 	fmt.Fprintf(&s, "locking total reads: %d (%d errors, %d fractured)\n", b.reads.Load(), b.readErrs.Load(), len(res.fractured))
 	fmt.Fprintf(&s, "XA RECOVER empty on both shards after %s; total through the proxy %d (err %v)\n", fmtDur(xidWait), proxyTotal, proxyErr)
 	fmt.Fprintf(&s, "unresolved decisions on the leader: %d after %s\n", len(unresolved), fmtDur(resolvedWait))
