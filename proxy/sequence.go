@@ -199,7 +199,7 @@ func (s *Session) withAutoIDs(req *router.AutoIDRequest, rs router.Session, plan
 		rs.AutoIDs[i] = first + uint64(i)
 	}
 	p, err := plan(rs)
-	if err == nil && (p.AutoID != nil || !p.Generated) {
+	if err == nil && p.AutoID != nil {
 		return nil, newError(mysql.ER_UNKNOWN_ERROR, "sequence %s: the plan did not take the generated values", req.Sequence)
 	}
 	return p, err

@@ -444,6 +444,17 @@ func TestSequenceSessionCases(t *testing.T) {
 					t.Fatalf("child order_id %d (%v), parent id %d", child, err, parent)
 				}
 			}},
+		{"EXPLAIN of an INSERT with generated ids answers rows", nil,
+			func(t *testing.T, c *sql.Conn) {
+				rows, err := c.QueryContext(ctx, "EXPLAIN INSERT INTO tickets (title) VALUES ('x')")
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer rows.Close()
+				if !rows.Next() {
+					t.Fatalf("EXPLAIN returned no row (%v)", rows.Err())
+				}
+			}},
 		{"explain takes no value", []string{"INSERT INTO tickets (title) VALUES ('e1')", "EXPLAIN FORMAT=SHARDLINE INSERT INTO tickets (title) VALUES ('e2')",
 			"INSERT INTO tickets (title) VALUES ('e3')"},
 			func(t *testing.T, c *sql.Conn) {

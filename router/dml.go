@@ -605,11 +605,13 @@ func (pc *pctx) planInsert() (*Plan, error) {
 		groups[idx] = append(groups[idx], r)
 	}
 	sort.Ints(order)
-	pl := &Plan{Kind: KindQuery, Write: pc.st.Explain == "", Raw: pc.st.SQL, Sequenced: rule.rule.AutoIncrement != ""}
-	if auto != nil {
-		pl.InsertID, pl.Generated = auto.ids[0], true
-	} else if rule.rule.AutoIncrement != "" {
-		pl.InsertID = pc.lastExplicit(rule.rule.AutoIncrement)
+	pl := &Plan{Kind: KindQuery, Write: pc.st.Explain == "", Raw: pc.st.SQL}
+	switch {
+	case pc.st.Explain != "" || rule.rule.AutoIncrement == "":
+	case auto != nil:
+		pl.Sequenced, pl.InsertID, pl.Generated = true, auto.ids[0], true
+	default:
+		pl.Sequenced, pl.InsertID = true, pc.lastExplicit(rule.rule.AutoIncrement)
 	}
 	for _, p := range order {
 		p := p
