@@ -64,6 +64,17 @@ func startEnvWith(t testing.TB, n int, mk func([]*mariadbtest.Server) *router.Sh
 		}
 		db.Close()
 	}
+	return startProxyOver(t, servers, mk, tweak, txns)
+}
+
+// startEnvOver starts a proxy over servers the test started itself.
+func startEnvOver(t testing.TB, servers []*mariadbtest.Server, mk func([]*mariadbtest.Server) *router.ShardMap) *env {
+	t.Helper()
+	return startProxyOver(t, servers, mk, nil, nil)
+}
+
+func startProxyOver(t testing.TB, servers []*mariadbtest.Server, mk func([]*mariadbtest.Server) *router.ShardMap, tweak func(*proxy.Config), txns proxy.TxnCoordinator) *env {
+	t.Helper()
 	maps := &staticMap{}
 	maps.m.Store(mk(servers))
 	cfg := proxy.DefaultConfig()
@@ -95,9 +106,16 @@ func (e *env) setMap(m *router.ShardMap) {
 func (e *env) db(interpolate bool) *sql.DB { return e.dbWith(interpolate, true) }
 
 func (e *env) dbWith(interpolate, parseTime bool) *sql.DB {
+	return e.open("app", interpolate, parseTime)
+}
+
+// dbOn opens database/sql on the proxy with another current database.
+func (e *env) dbOn(db string) *sql.DB { return e.open(db, false, true) }
+
+func (e *env) open(dbName string, interpolate, parseTime bool) *sql.DB {
 	e.t.Helper()
 	cfg := gomysql.NewConfig()
-	cfg.User, cfg.Passwd, cfg.Net, cfg.Addr, cfg.DBName = "app", "app", "tcp", e.addr, "app"
+	cfg.User, cfg.Passwd, cfg.Net, cfg.Addr, cfg.DBName = "app", "app", "tcp", e.addr, dbName
 	cfg.InterpolateParams = interpolate
 	cfg.ParseTime = parseTime
 	cfg.Timeout = 5 * time.Second

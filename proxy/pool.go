@@ -2,8 +2,11 @@ package proxy
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"net"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -111,8 +114,18 @@ func (p *pool) get(ctx context.Context) (*backendConn, error) {
 
 func (p *pool) dial(ctx context.Context) (*backendConn, error) {
 	d := net.Dialer{Timeout: p.cfg.ConnectTimeout, KeepAlive: 30 * time.Second}
+	tlsConf, err := backendTLS(&p.spec)
+	if err != nil {
+		return nil, unavailable(p.shard, err)
+	}
 	c, err := client.ConnectWithDialer(ctx, network(p.spec.Addr), p.spec.Addr, p.spec.User, p.spec.Password, "", d.DialContext,
-		func(c *client.Conn) error { c.ReadTimeout = p.cfg.ReadTimeout; return nil })
+		func(c *client.Conn) error {
+			c.ReadTimeout = p.cfg.ReadTimeout
+			if tlsConf != nil {
+				c.SetTLSConfig(tlsConf)
+			}
+			return nil
+		})
 	if err != nil {
 		var me *mysql.MyError
 		if asMyError(err, &me) {
@@ -131,6 +144,31 @@ func (p *pool) dial(ctx context.Context) (*backendConn, error) {
 		return nil, unavailable(p.shard, err)
 	}
 	return bc, nil
+}
+
+// backendTLS returns the TLS config for a shard (nil: plain).
+func backendTLS(sh *router.Shard) (*tls.Config, error) {
+	switch sh.TLS {
+	case "":
+		return nil, nil
+	case router.TLSSkipVerify:
+		return &tls.Config{InsecureSkipVerify: true, MinVersion: tls.VersionTLS12}, nil
+	}
+	conf := &tls.Config{MinVersion: tls.VersionTLS12}
+	if host, _, err := net.SplitHostPort(sh.Addr); err == nil {
+		conf.ServerName = host
+	}
+	if sh.TLSCA != "" {
+		pem, err := os.ReadFile(sh.TLSCA)
+		if err != nil {
+			return nil, fmt.Errorf("tls_ca: %w", err)
+		}
+		conf.RootCAs = x509.NewCertPool()
+		if !conf.RootCAs.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("tls_ca %s: no PEM certificate", sh.TLSCA)
+		}
+	}
+	return conf, nil
 }
 
 // network is "unix" for a socket path (a shard on the same host: cheaper

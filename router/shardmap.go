@@ -19,7 +19,19 @@ type Shard struct {
 	Password string `json:"password,omitempty" yaml:"password,omitempty"`
 	// MaxConns bounds the backend connection pool for this shard (0: default).
 	MaxConns int `json:"max_conns,omitempty" yaml:"max_conns,omitempty"`
+	// TLS encrypts the connections to the shard: "" (off), "verify" (the
+	// server certificate must chain to TLSCA, or the system roots, and name
+	// the host) or "skip-verify" (encrypted, certificate not checked).
+	TLS string `json:"tls,omitempty" yaml:"tls,omitempty"`
+	// TLSCA is a PEM file of CA certificates for TLS "verify".
+	TLSCA string `json:"tls_ca,omitempty" yaml:"tls_ca,omitempty"`
 }
+
+// Shard TLS modes.
+const (
+	TLSVerify     = "verify"
+	TLSSkipVerify = "skip-verify"
+)
 
 // Schema is one logical database.
 type Schema struct {

@@ -96,6 +96,10 @@ func compile(m *ShardMap) (*compiled, error) {
 			return nil, fmt.Errorf("%s.addr: missing", p)
 		case sh.MaxConns < 0:
 			return nil, fmt.Errorf("%s.max_conns: negative", p)
+		case sh.TLS != "" && sh.TLS != TLSVerify && sh.TLS != TLSSkipVerify:
+			return nil, fmt.Errorf("%s.tls: %q is not verify or skip-verify", p, sh.TLS)
+		case sh.TLSCA != "" && sh.TLS != TLSVerify:
+			return nil, fmt.Errorf("%s.tls_ca: only used with tls: verify", p)
 		}
 	}
 	physical := map[string]string{}

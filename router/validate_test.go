@@ -62,6 +62,8 @@ func TestValidate(t *testing.T) {
 		{"missing default shard", func(m *ShardMap) { m.Schemas["oms"].DefaultShard = "" },
 			`schemas.oms.default_shard: missing`},
 		{"shard without address", func(m *ShardMap) { m.Shards["t3307"].Addr = "" }, `shards.t3307.addr: missing`},
+		{"unknown TLS mode", func(m *ShardMap) { m.Shards["t3307"].TLS = "yes" }, `shards.t3307.tls: "yes" is not verify or skip-verify`},
+		{"CA without verify", func(m *ShardMap) { m.Shards["t3307"].TLSCA = "/ca.pem" }, `shards.t3307.tls_ca: only used with tls: verify`},
 		{"nil shard", func(m *ShardMap) { m.Shards["t3307"] = nil }, `shards.t3307: missing definition`},
 		{"nil table rule", func(m *ShardMap) { m.Schemas["oms"].Tables["x"] = nil }, `schemas.oms.tables.x: missing definition`},
 		{"upper on mod", func(m *ShardMap) { rule(m).Partitions[0].Upper = 5 },
