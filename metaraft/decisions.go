@@ -158,6 +158,18 @@ func (n *Node) MarkResolved(ctx context.Context, gtrid string) error {
 	return err
 }
 
+// UnresolvedDecisions lists the gtrids of decisions not yet marked
+// resolved (xa.PendingLister): the resolver, on the leader, marks those
+// whose branches are all gone. Local view: call it on the leader.
+func (n *Node) UnresolvedDecisions(ctx context.Context) ([]string, error) {
+	ds := n.Decisions()
+	out := make([]string, len(ds))
+	for i, d := range ds {
+		out[i] = d.Gtrid
+	}
+	return out, nil
+}
+
 // Decisions returns the unresolved decisions in this node's local view
 // (possibly slightly stale on a follower), oldest first.
 func (n *Node) Decisions() []Decision {

@@ -80,6 +80,18 @@ func (a adapted[O]) MarkResolved(ctx context.Context, g string) error {
 	return a.l.MarkResolved(ctx, g)
 }
 
+// UnresolvedDecisions passes PendingLister through the adapter: without it
+// the resolver cannot learn of a decision whose branches all finished before
+// it ever saw them (the coordinator died after its last XA COMMIT), and such
+// a decision would never be marked resolved. A log that cannot list returns
+// none.
+func (a adapted[O]) UnresolvedDecisions(ctx context.Context) ([]string, error) {
+	if pl, ok := a.l.(PendingLister); ok {
+		return pl.UnresolvedDecisions(ctx)
+	}
+	return nil, nil
+}
+
 // ErrBadOutcome: the log returned something other than Commit or Abort.
 var ErrBadOutcome = errors.New("xa: decision log returned an unknown outcome")
 

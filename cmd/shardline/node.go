@@ -92,7 +92,7 @@ func startNode(cfg Config, log *slog.Logger) (_ *node, err error) {
 		meta.WatchShardMap(srv.ShardMapChanged)
 		srv.ShardMapChanged(meta.ShardMap()) // changes before the watch was set
 		resolver = xa.NewResolver(xa.ResolverConfig{Interval: cfg.XA.ResolveInterval, PrepareTimeout: cfg.XA.PrepareTimeout,
-			Logger: log.With("part", "resolver")}, raftDecisions{xa.AdaptLog[metaraft.Outcome](meta), meta}, shardConns{srv})
+			Logger: log.With("part", "resolver")}, xa.AdaptLog[metaraft.Outcome](meta), shardConns{srv})
 		reg.MustRegister(resolver.Collectors()...)
 		ctx, cancel := context.WithCancel(context.Background())
 		go runResolverOnLeader(ctx, meta, resolver, cfg.XA.ResolveInterval)
@@ -199,26 +199,6 @@ func runResolverOnLeader(ctx context.Context, meta *metaraft.Node, r *xa.Resolve
 			}
 		}
 	}
-}
-
-// raftDecisions is the Raft decision log as the resolver sees it: it can
-// also list the decisions not yet marked resolved (xa.PendingLister), so
-// a decision whose branches all finished before the resolver saw them (the
-// coordinator died after its last XA COMMIT) is still marked resolved and
-// garbage-collected.
-type raftDecisions struct {
-	xa.DecisionLog
-	node *metaraft.Node
-}
-
-func (r raftDecisions) UnresolvedDecisions(ctx context.Context) ([]string, error) {
-	var out []string
-	for _, d := range r.node.Decisions() {
-		if !d.Resolved {
-			out = append(out, d.Gtrid)
-		}
-	}
-	return out, nil
 }
 
 // shardConns gives the resolver backend connections through the proxy's pools.

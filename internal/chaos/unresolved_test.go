@@ -43,11 +43,7 @@ func (d directShards) Conn(_ context.Context, shard string) (xa.Conn, func(), er
 // learn the unresolved decision from xa.PendingLister. If it fails, such
 // decisions stay unresolved forever: never garbage-collected (kept in
 // memory and in every Raft snapshot) and listed by GET /v1/transactions.
-// Runs under make chaos (SHARDLINE_CHAOS=1) only, while the bug is open.
 func TestChaosDecisionResolvedAfterCoordinatorCrash(t *testing.T) {
-	if full, _ := fullChaos(t); !full {
-		t.Skip("known open bug (metaraft log lacks xa.PendingLister); runs under make chaos")
-	}
 	servers := mariadbtest.StartN(t, 2)
 	conns := make([]*client.Conn, 2)
 	for i, s := range servers {
