@@ -49,6 +49,9 @@ func runLive(c *config, rep *report) error {
 	if err != nil {
 		return err
 	}
+	// Runs after both proxies stopped (cleanups run newest first), before
+	// the server directory (which holds the logs) is removed.
+	atCleanup(func() { keepLogs(c, p1, p2) })
 	atCleanup(p1.stop)
 	atCleanup(p2.stop)
 	time.Sleep(2 * time.Second)
@@ -73,6 +76,9 @@ func runLive(c *config, rep *report) error {
 	if err := prepare(c, targets, p2); err != nil {
 		return err
 	}
+	if c.sections["transfer"] && c.sections["sysbench"] {
+		freshTransfers(c, rep, p2)
+	}
 	if c.sections["sysbench"] {
 		if err := sysbenchMatrix(c, rep, targets); err != nil {
 			return err
@@ -88,7 +94,6 @@ func runLive(c *config, rep *report) error {
 			return err
 		}
 	}
-	rep.proxyLogs = []string{p1.log, p2.log}
 	return nil
 }
 
@@ -206,6 +211,18 @@ func idleConns(c *config, rep *report, p1, p2 *proxyProc) {
 	}
 }
 
+// freshTransfers: one cross-shard and one single-shard run on the fresh
+// sharded node, before the sysbench load (the main transfer rounds run
+// after it), to show whether the load leaves the 2PC path slower.
+func freshTransfers(c *config, rep *report, p2 *proxyProc) {
+	rep.transferFresh = map[bool]transferResult{}
+	for _, cross := range []bool{true, false} {
+		r := runTransfer(p2.addr, c.accounts, c.transferThreads, time.Duration(c.duration)*time.Second, cross)
+		log.Printf("transfer before the load, cross=%v: %.0f commits/s, commit p50 %.2f ms p99 %.2f ms", cross, r.perSec, r.commitP50, r.commitP99)
+		rep.transferFresh[cross] = r
+	}
+}
+
 // transfers alternates cross-shard and single-shard transfer runs.
 func transfers(c *config, rep *report, p2 *proxyProc) error {
 	rep.transfer, rep.transferCPU = map[bool][]transferResult{}, map[bool][]float64{}
@@ -257,4 +274,13 @@ func firstLine(err error) string {
 		}
 	}
 	return s
+}
+
+// keepLogs copies the proxies' logs into BENCH_DIR/results.
+func keepLogs(c *config, procs ...*proxyProc) {
+	for _, p := range procs {
+		if b, err := os.ReadFile(p.log); err == nil {
+			_ = os.WriteFile(filepath.Join(c.dir, "results", p.name+".log"), b, 0o644)
+		}
+	}
 }

@@ -18,12 +18,12 @@ type report struct {
 	runs              map[runKey][]sbResult
 	transfer          map[bool][]transferResult
 	transferCPU       map[bool][]float64
+	transferFresh     map[bool]transferResult
 	rss               rssNumbers
 	idle              []idleRun
 	gobench           []goBenchResult
 	gobenchRaw        string
 	profiles          []profileRun
-	proxyLogs         []string
 	failures          []string
 }
 

@@ -102,7 +102,7 @@ func (r *report) writeSysbench(b *strings.Builder) {
 	}
 	c := r.cfg
 	fmt.Fprintf(b, "## sysbench: direct vs Shardline\n\n")
-	fmt.Fprintf(b, "Targets: **direct** = one MariaDB (root, database sbtest); **passthrough** = one Shardline node (no Raft) whose schema sbtest has default_shard = that server; **sharded** = one Shardline node (single-node Raft for XA decisions) with sbtest1..%d hashed by `id` into 4 partitions over two MariaDB servers (the first is the direct server). Medians of %d rounds × %d s; latency in ms (p95 as printed by sysbench, p50/p99 from its `--histogram=on` output, max = the worst of the rounds); CPU µs/query = user+sys CPU of the Shardline process, of the MariaDB server(s) behind the target (/proc/PID/stat deltas over the run) and of the sysbench client (rusage), divided by the queries of the run: on 2 cores all three compete for the same CPUs, so a proxy that costs as much CPU per query as MariaDB itself roughly halves the throughput. Errors are sysbench's ignored errors (deadlocks; duplicate keys for insert).\n\n",
+	fmt.Fprintf(b, "Targets: **direct** = one MariaDB (root, database sbtest); **passthrough** = one Shardline node (no Raft) whose schema sbtest has default_shard = that server; **sharded** = one Shardline node (single-node Raft for XA decisions) with sbtest1..%d hashed by `id` into 4 partitions over two MariaDB servers (the first is the direct server). Medians of %d rounds × %d s; latency in ms (p95 as printed by sysbench, p50/p99 from its `--histogram=on` output, which gives the same p95 as sysbench's own, max = the worst of the rounds); CPU µs/query = user+sys CPU of the Shardline process, of the MariaDB server(s) behind the target (/proc/PID/stat deltas over the run) and of the sysbench client (rusage), divided by the queries of the run: on 2 cores all three compete for the same CPUs, so a proxy that costs as much CPU per query as MariaDB itself roughly halves the throughput. Errors are sysbench's ignored errors (deadlocks; duplicate keys for insert).\n\n",
 		c.tables, c.rounds, c.duration)
 	b.WriteString("| workload | threads | target | QPS | TPS | p50 | p95 | p99 | max | QPS vs direct | CPU µs/query: proxy | MariaDB | sysbench | errors | ok runs |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for wi, w := range workloads {
@@ -192,6 +192,11 @@ func (r *report) writeTransfer(b *strings.Builder) {
 		fmt.Fprintf(b, " %.0f/%.0f", r.transfer[true][i].perSec, s)
 	}
 	b.WriteString(".\n\n")
+	if x, ok := r.transferFresh[true]; ok {
+		s := r.transferFresh[false]
+		fmt.Fprintf(b, "The rounds above run after the sysbench load. One run of each on the fresh node, before that load: cross-shard %.0f commits/s (commit p50 %.2f ms, p99 %.2f ms), single-shard %.0f commits/s (commit p50 %.2f ms, p99 %.2f ms): **%s**.\n\n",
+			x.perSec, x.commitP50, x.commitP99, s.perSec, s.commitP50, s.commitP99, ratio(x.perSec, s.perSec))
+	}
 }
 
 func (r *report) writeResources(b *strings.Builder) {
@@ -298,7 +303,7 @@ func formatNum(v float64) string {
 func (r *report) writeSetup(b *strings.Builder) {
 	c := r.cfg
 	b.WriteString("## How it was run\n\n```sh\n")
-	fmt.Fprintf(b, "DURATION=%d ROUNDS=%d THREADS=%q make bench   # make build, then scripts/bench.sh → go run ./internal/benchtool\n```\n\n", c.duration, c.rounds, joinInts(c.threads))
+	fmt.Fprintf(b, "DURATION=%d ROUNDS=%d THREADS=%q make bench   # make build, then scripts/bench.sh builds and runs internal/benchtool\n```\n\nOne part only: `SECTIONS=\"sysbench transfer resources gobench\"` (any subset); everything the suite reads from the environment is listed in scripts/bench.sh. Raw output of this run (every sysbench run, go test -bench output, proxy CPU profiles, proxy logs): .bench/results.\n\n", c.duration, c.rounds, joinInts(c.threads))
 	if r.runs == nil && r.transfer == nil {
 		return
 	}
@@ -307,7 +312,7 @@ func (r *report) writeSetup(b *strings.Builder) {
 	for _, w := range workloads {
 		b.WriteString(sbCommand(w, c.threads[0], c) + "\n")
 	}
-	b.WriteString("```\n\n(the same with each value of THREADS). `--auto-inc=off` everywhere: INSERTs must name the shard key through the sharded proxy, and the direct runs use the same statements.\n\n")
+	b.WriteString("```\n\n(the same with each value of THREADS). `--auto-inc=off` everywhere: INSERTs must name the shard key through the sharded proxy, and the direct runs use the same statements.\n\nThe transfer workload, the idle connections and the /proc accounting are Go code in internal/benchtool (transfer.go, idle.go, proc.go, status.go); the Go benchmarks' commands are above their tables.\n\n")
 }
 
 // writeCPUBudget: where the CPU of a query goes, and the throughput the
