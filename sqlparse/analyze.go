@@ -16,6 +16,10 @@ import (
 // analyzer holds the state of one analysis. Every AST pointer it holds
 // dies with it.
 type analyzer struct {
+	// shareLock is the top-level SELECT whose LOCK IN SHARE MODE was taken
+	// off the AST: TiDB restores it as FOR SHARE, which MariaDB rejects, so
+	// restore appends MariaDB's (and MySQL's) older spelling instead.
+	shareLock ast.Node
 	sql   string
 	st    *Statement
 	root  ast.Node
@@ -291,6 +295,9 @@ func analyze(sql string, root ast.StmtNode) (*Statement, error) {
 		return st, a.finishSet(root.(*ast.SetStmt))
 	}
 	nameSelectFields(root)
+	if sel, ok := root.(*ast.SelectStmt); ok && sel.LockInfo != nil && sel.LockInfo.LockType == ast.SelectLockForShare {
+		sel.LockInfo, a.shareLock = nil, sel
+	}
 	tpl, err := a.restore(root)
 	if err != nil {
 		return nil, err
@@ -1128,6 +1135,9 @@ func (a *analyzer) restore(n ast.Node) (*Template, error) {
 	b.Grow(len(a.sql) + 32)
 	if err := n.Restore(format.NewRestoreCtx(RestoreFlags, &b)); err != nil {
 		return nil, Unsupported("this statement (cannot restore it: " + err.Error() + ")")
+	}
+	if n == a.shareLock {
+		b.WriteString(" LOCK IN SHARE MODE")
 	}
 	return a.split(b.String())
 }
