@@ -57,6 +57,14 @@ func (b *backendConn) shard() string { return b.pool.shard }
 // markBroken records that the connection must not be reused.
 func (b *backendConn) markBroken() { b.broken = true }
 
+// lostConn marks the connection broken after an I/O error and drops the
+// pool's idle connections too: they are most likely dead the same way (the
+// shard restarted), and each would otherwise fail one statement.
+func (b *backendConn) lostConn() {
+	b.broken = true
+	b.pool.drainIdle()
+}
+
 // fail converts an I/O error on this connection into the client-facing error
 // and marks the connection broken; server errors are returned unchanged.
 func (b *backendConn) fail(err error) error {
@@ -64,7 +72,7 @@ func (b *backendConn) fail(err error) error {
 		return nil
 	}
 	if isConnError(err) {
-		b.markBroken()
+		b.lostConn()
 		return lost(b.shard(), err)
 	}
 	return err
@@ -86,7 +94,7 @@ func (b *backendConn) writeCommand(cmd byte, arg []byte) error {
 	buf = append(buf, arg...)
 	b.buf = buf[:0]
 	if err := b.WritePacket(buf); err != nil {
-		b.markBroken()
+		b.lostConn()
 		return lost(b.shard(), err)
 	}
 	return nil
@@ -99,7 +107,7 @@ func (b *backendConn) readPacket(dst []byte) ([]byte, error) {
 	}
 	p, err := b.ReadPacketReuseMem(dst[:4])
 	if err != nil {
-		b.markBroken()
+		b.lostConn()
 		return nil, lost(b.shard(), err)
 	}
 	return p, nil

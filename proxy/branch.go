@@ -16,7 +16,7 @@ type branchConn struct{ bc *backendConn }
 func (b branchConn) Execute(query string, args ...any) (*mysql.Result, error) {
 	r, err := b.bc.Execute(query, args...)
 	if isConnError(err) {
-		b.bc.markBroken()
+		b.bc.lostConn()
 	}
 	return r, err
 }

@@ -2,6 +2,7 @@ package proxy_test
 
 import (
 	"errors"
+	"github.com/shardline/shardline/proxy"
 	"strings"
 	"testing"
 	"time"
@@ -46,5 +47,47 @@ func TestShardDown(t *testing.T) {
 	}
 	if err := db.QueryRow("SELECT COUNT(*) FROM orders").Scan(&n); err != nil || n != 400 {
 		t.Fatalf("after the shard came back: %d rows, %v", n, err)
+	}
+}
+
+// TestTxnAfterShardRestart restarts a shard under pooled connections and at
+// once runs a cross-shard transaction: its branch on the restarted shard
+// must start on a fresh connection rather than fail on a dead pooled one.
+// If it fails, every shard restart costs clients failed transactions.
+func TestTxnAfterShardRestart(t *testing.T) {
+	// No health check on checkout: the dead pooled connections are found
+	// only by using them.
+	e := startXAEnvWith(t, 2, shardedMap, nil, func(c *proxy.Config) { c.Pool.CheckAfter = time.Hour })
+	db := e.db(false)
+	db.SetMaxOpenConns(4)
+	for _, ddl := range schemaDDL {
+		mustExec(t, db, ddl)
+	}
+	transfer := func(id int) error {
+		tx, err := db.Begin()
+		if err != nil {
+			return err
+		}
+		for _, user := range []int{4, 5} { // order_01 on s0, order_02 on s1
+			if _, err := tx.Exec("INSERT INTO orders (id, user_id, status, name, created) VALUES (?, ?, 'new', 'x', '2026-01-01')", id+user, user); err != nil {
+				tx.Rollback()
+				return err
+			}
+		}
+		return tx.Commit()
+	}
+	for i := 0; i < 4; i++ { // fill the pools
+		if err := transfer(100 * (i + 1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e.servers[1].Kill(); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.servers[1].Start(); err != nil {
+		t.Fatal(err)
+	}
+	if err := transfer(1000); err != nil {
+		t.Fatalf("first transaction after the shard restarted: %v", err)
 	}
 }

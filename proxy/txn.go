@@ -64,36 +64,49 @@ func (s *Session) txnConn(shard string) (*backendConn, error) {
 			"This transaction already uses shard %s; a transaction spanning shards (here also %s) needs the XA coordinator, which is not enabled",
 			firstKey(t.conns), shard)
 	}
+	bc, err := s.startBranch(t, shard)
+	if err != nil && bc != nil && bc.broken {
+		// A pooled connection that died unnoticed (the shard restarted):
+		// nothing ran on it, so the branch starts again on a fresh one.
+		bc.pool.put(bc)
+		bc, err = s.startBranch(t, shard)
+	}
+	if err != nil {
+		if bc != nil {
+			bc.pool.put(bc)
+		}
+		return nil, err
+	}
+	t.conns[shard] = bc
+	return bc, nil
+}
+
+// startBranch takes a connection to shard and opens the transaction on it
+// (XA START, or BEGIN without a coordinator). On error the connection is
+// returned to the caller, not pooled.
+func (s *Session) startBranch(t *txn, shard string) (*backendConn, error) {
 	bc, err := s.acquireFree(shard)
 	if err != nil {
 		return nil, err
 	}
 	for _, q := range t.oneShot {
 		if _, err := bc.exec(q); err != nil {
-			bc.pool.put(bc)
-			return nil, err
+			return bc, err
 		}
 	}
 	if t.dist != nil {
-		err = t.dist.Enlist(shard, branchConn{bc})
-		if err == nil {
-			bc.inXA = true
+		if err = t.dist.Enlist(shard, branchConn{bc}); err != nil {
+			return bc, err
 		}
-	} else {
-		_, err = bc.exec("BEGIN")
+		bc.inXA = true
+	} else if _, err = bc.exec("BEGIN"); err != nil {
+		return bc, err
 	}
-	if err == nil {
-		for _, sp := range t.savepoints {
-			if _, err = bc.exec(sp); err != nil {
-				break
-			}
+	for _, sp := range t.savepoints {
+		if _, err = bc.exec(sp); err != nil {
+			return bc, err
 		}
 	}
-	if err != nil {
-		bc.pool.put(bc)
-		return nil, err
-	}
-	t.conns[shard] = bc
 	return bc, nil
 }
 

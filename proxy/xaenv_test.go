@@ -40,6 +40,12 @@ func freeAddr(t *testing.T) string {
 // xcfg may adjust the coordinator (failpoints).
 func startXAEnv(t *testing.T, n int, mk func([]*mariadbtest.Server) *router.ShardMap, xcfg func(*xa.Config)) *xaEnv {
 	t.Helper()
+	return startXAEnvWith(t, n, mk, xcfg, nil)
+}
+
+// startXAEnvWith is startXAEnv with a proxy config tweak.
+func startXAEnvWith(t *testing.T, n int, mk func([]*mariadbtest.Server) *router.ShardMap, xcfg func(*xa.Config), tweak func(*proxy.Config)) *xaEnv {
+	t.Helper()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	mc := metaraft.DefaultConfig()
 	mc.NodeID, mc.RaftAddr, mc.DataDir, mc.Bootstrap = "n1", freeAddr(t), t.TempDir(), true
@@ -69,7 +75,7 @@ func startXAEnv(t *testing.T, n int, mk func([]*mariadbtest.Server) *router.Shar
 		t.Fatal(err)
 	}
 	t.Cleanup(coord.Close)
-	e := startEnvWith(t, n, mk, nil, proxy.XATxns(coord))
+	e := startEnvWith(t, n, mk, tweak, proxy.XATxns(coord))
 	resolver := xa.NewResolver(xa.ResolverConfig{PrepareTimeout: time.Second, Logger: log},
 		xa.AdaptLog[metaraft.Outcome](meta), backendShards{e.srv})
 	return &xaEnv{env: e, meta: meta, coord: coord, resolver: resolver}
