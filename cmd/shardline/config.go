@@ -105,6 +105,9 @@ func (c *Config) validate() error {
 	if c.Raft != nil && (c.Raft.Addr == "" || c.Raft.DataDir == "") {
 		return errors.New("raft: addr and data_dir must be set")
 	}
+	if c.XA.PrepareTimeout < 3*time.Second {
+		return errors.New("xa.prepare_timeout: at least 3s (the coordinator gets a third of it for each of its prepare and decision phases)")
+	}
 	if c.Raft != nil && c.Admin.Listen == "" {
 		return errors.New("admin.listen: must be set with raft (nodes join and forward through it)")
 	}

@@ -163,6 +163,11 @@ func startCoordinator(cfg Config, meta *metaraft.Node, log *slog.Logger, reg *pr
 	}
 	xc := xa.DefaultConfig(cfg.NodeID, epoch)
 	xc.Logger = log.With("part", "xa")
+	// The resolver aborts an undecided branch after xa.prepare_timeout; a
+	// live coordinator must reach its decision well within that (xa's rule:
+	// resolver timeout >= coordinator prepare + decision timeouts).
+	xc.PrepareTimeout = max(cfg.XA.PrepareTimeout/3, time.Second)
+	xc.DecisionTimeout = max(cfg.XA.PrepareTimeout/3, time.Second)
 	coord, err := xa.NewCoordinator(xc, xa.AdaptLog[metaraft.Outcome](meta))
 	if err != nil {
 		return nil, err
