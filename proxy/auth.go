@@ -6,35 +6,27 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/pem"
-	"errors"
 	"fmt"
 	"math/big"
 	"sync"
 	"time"
 )
 
-// credentials is the go-mysql CredentialProvider over the configured users.
+// credentials maps user names to password hashes.
 type credentials struct {
-	users map[string]string
+	users map[string]credential
 }
 
-func newCredentials(users []User) *credentials {
-	c := &credentials{users: make(map[string]string, len(users))}
+func newCredentials(users []User) (*credentials, error) {
+	c := &credentials{users: make(map[string]credential, len(users))}
 	for _, u := range users {
-		c.users[u.Name] = u.Password
+		cred, err := newCredential(u)
+		if err != nil {
+			return nil, err
+		}
+		c.users[u.Name] = cred
 	}
-	return c
-}
-
-func (c *credentials) CheckUsername(name string) (bool, error) {
-	_, ok := c.users[name]
-	return ok, nil
-}
-
-func (c *credentials) GetCredential(name string) (string, bool, error) {
-	p, ok := c.users[name]
-	return p, ok, nil
+	return c, nil
 }
 
 // serverTLS returns the TLS config clients may upgrade to: the configured
@@ -81,20 +73,4 @@ func selfSignedTLS() (*tls.Config, error) {
 		selfSigned = &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: k}}, MinVersion: tls.VersionTLS12}
 	})
 	return selfSigned, selfSignedErr
-}
-
-// publicKeyPEM returns the PEM of the RSA public key of the first certificate.
-func publicKeyPEM(c *tls.Config) ([]byte, error) {
-	if len(c.Certificates) == 0 {
-		return nil, errors.New("tls: no certificate")
-	}
-	k, ok := c.Certificates[0].PrivateKey.(*rsa.PrivateKey)
-	if !ok {
-		return nil, errors.New("tls: the certificate key must be RSA (caching_sha2_password needs it)")
-	}
-	der, err := x509.MarshalPKIXPublicKey(&k.PublicKey)
-	if err != nil {
-		return nil, err
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), nil
 }

@@ -17,14 +17,21 @@ import (
 	"time"
 
 	"github.com/go-mysql-org/go-mysql/mysql"
-	"github.com/go-mysql-org/go-mysql/server"
 	"github.com/shardline/shardline/router"
 )
 
-// User is an account clients log in with.
+// User is an account clients log in with. The proxy keeps only hashes of
+// the password: give the password (hashed at start) or its hashes
+// (`shardline --hash-password` prints them) so the config holds no secret.
 type User struct {
 	Name     string `yaml:"name"`
 	Password string `yaml:"password"`
+	// PasswordHash is SHA1(SHA1(password)) as "*" + 40 hex digits (MySQL's
+	// PASSWORD() format); it verifies mysql_native_password.
+	PasswordHash string `yaml:"password_hash"`
+	// PasswordSHA2 is SHA256(SHA256(password)) as 64 hex digits; it
+	// verifies caching_sha2_password.
+	PasswordSHA2 string `yaml:"password_sha2"`
 }
 
 // Config configures the MySQL listener and the sessions.
@@ -111,7 +118,7 @@ type Server struct {
 	cfg   Config
 	deps  Deps
 	log   *slog.Logger
-	mysql *server.Server
+	tls   *tls.Config
 	creds *credentials
 	pools *pools
 	// collations caches the collations of physical table columns for merges.
@@ -142,12 +149,12 @@ func NewServer(cfg Config, deps Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Without an RSA key, caching_sha2_password cannot receive a password
-	// over a plain connection; TLS and mysql_native_password still work.
-	pub, _ := publicKeyPEM(tlsConf)
-	s := &Server{cfg: cfg, deps: deps, log: deps.Logger, creds: newCredentials(cfg.Users), pools: newPools(cfg.Pool),
+	creds, err := newCredentials(cfg.Users)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, deps: deps, log: deps.Logger, tls: tlsConf, creds: creds, pools: newPools(cfg.Pool),
 		ddlInDoubtWait: defaultDDLInDoubtWait}
-	s.mysql = server.NewServer(cfg.ServerVersion, mysql.DEFAULT_COLLATION_ID, cfg.AuthMethod, pub, tlsConf)
 	s.pools.update(deps.Map.ShardMap().Shards)
 	return s, nil
 }
@@ -225,10 +232,10 @@ func (s *Server) handle(c net.Conn) {
 	}
 	bc := newBufConn(c)
 	sess := newSession(s, bc)
-	conn, err := s.mysql.NewCustomizedConn(bc, s.creds, sess.handshakeHandler())
+	conn, err := s.handshake(bc, sess.checkSchema)
 	if err != nil {
 		_ = bc.Flush()
-		s.log.Info("handshake failed", "remote", c.RemoteAddr().String(), "err", err)
+		s.log.Info("handshake failed", "remote", c.RemoteAddr().String(), "err", err) // never the password: the client sends none
 		_ = c.Close()
 		return
 	}
@@ -236,11 +243,9 @@ func (s *Server) handle(c net.Conn) {
 	sess.attach(conn)
 	s.sessions.Store(conn.ConnectionID(), sess)
 	defer s.sessions.Delete(conn.ConnectionID())
-	if s.cfg.RequireSecureTransport {
-		if _, ok := conn.Conn.Conn.(*tls.Conn); !ok {
-			sess.refuseInsecure()
-			return
-		}
+	if s.cfg.RequireSecureTransport && !conn.tls {
+		sess.refuseInsecure()
+		return
 	}
 	sess.run()
 }

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/go-mysql-org/go-mysql/mysql"
-	"github.com/go-mysql-org/go-mysql/server"
 	"github.com/shardline/shardline/router"
 )
 
@@ -51,7 +50,7 @@ var sessionIDs atomic.Uint32
 type Session struct {
 	srv  *Server
 	raw  *bufConn
-	conn *server.Conn
+	conn *clientConn
 	id   uint32
 	log  *slog.Logger
 
@@ -74,24 +73,8 @@ func newSession(s *Server, c *bufConn) *Session {
 		stmts: map[uint32]*clientStmt{}, log: s.log}
 }
 
-// handshakeHandler receives the database named in the handshake; an unknown
-// one fails the handshake with error 1049, as MySQL does.
-func (s *Session) handshakeHandler() server.Handler { return &handshakeDB{s: s} }
-
-type handshakeDB struct {
-	server.EmptyHandler
-	s *Session
-}
-
-func (h *handshakeDB) UseDB(db string) error {
-	if err := h.s.checkSchema(db); err != nil {
-		return err
-	}
-	h.s.st.db = db
-	return nil
-}
-
-func (s *Session) attach(c *server.Conn) {
+func (s *Session) attach(c *clientConn) {
+	s.st.db = c.db
 	s.conn = c
 	s.log = s.srv.log.With("session", s.id, "user", c.GetUser())
 	s.st.names = namesForCollation(c.Charset())

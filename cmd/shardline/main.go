@@ -4,8 +4,13 @@
 package main
 
 import (
+	"bufio"
+	"io"
+	"strings"
+
 	"flag"
 	"fmt"
+	"github.com/shardline/shardline/proxy"
 	"log/slog"
 	"net/http"
 	_ "net/http/pprof"
@@ -16,7 +21,18 @@ import (
 
 func main() {
 	configPath := flag.String("config", "shardline.yaml", "path to the YAML config file")
+	hashPassword := flag.Bool("hash-password", false, "read a password from stdin and print the password_hash and password_sha2 values for a user in the config")
 	flag.Parse()
+	if *hashPassword {
+		pw, err := bufio.NewReader(os.Stdin).ReadString('\n')
+		if err != nil && err != io.EOF {
+			fmt.Fprintln(os.Stderr, "shardline:", err)
+			os.Exit(1)
+		}
+		native, sha2 := proxy.PasswordHashes(strings.TrimRight(pw, "\r\n"))
+		fmt.Printf("password_hash: %q\npassword_sha2: %q\n", native, sha2)
+		return
+	}
 	if err := run(*configPath); err != nil {
 		fmt.Fprintln(os.Stderr, "shardline:", err)
 		os.Exit(1)
