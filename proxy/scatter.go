@@ -172,30 +172,37 @@ func (s *Session) execMultiWrite(p *router.Plan, a *stmtArgs) error {
 		s.srv.collations.invalidate()
 		return s.execDDL(p.Targets)
 	}
-	own := s.txn == nil
-	if own {
-		if s.srv.deps.Txns == nil && len(shardsOf(p.Targets)) > 1 {
-			return newError(mysql.ER_NOT_SUPPORTED_YET,
-				"a write spanning shards %s needs the XA coordinator, which is not enabled", strings.Join(shardsOf(p.Targets), ", "))
-		}
-		s.beginTxn()
-	}
-	affected, insertID, err := s.runWrites(p.Targets)
-	if own {
-		if err != nil {
-			_ = s.rollback()
-			return err
-		}
-		if err = s.commit(); err != nil {
-			return err
-		}
-	} else if err != nil {
+	affected, insertID, err := s.runAtomicWrites(p.Targets)
+	if err != nil {
 		return err
 	}
 	if insertID != 0 {
 		s.lastInsert = insertID
 	}
 	return s.writeOK(affected, insertID, 0)
+}
+
+// runAtomicWrites runs write targets inside the session's transaction, or
+// in a transaction of their own that commits (two-phase when they span
+// shards) or rolls back as a whole.
+func (s *Session) runAtomicWrites(targets []router.Target) (affected, insertID uint64, err error) {
+	own := s.txn == nil
+	if own {
+		if s.srv.deps.Txns == nil && len(shardsOf(targets)) > 1 {
+			return 0, 0, newError(mysql.ER_NOT_SUPPORTED_YET,
+				"a write spanning shards %s needs the XA coordinator, which is not enabled", strings.Join(shardsOf(targets), ", "))
+		}
+		s.beginTxn()
+	}
+	affected, insertID, err = s.runWrites(targets)
+	if own {
+		if err != nil {
+			_ = s.rollback()
+			return 0, 0, err
+		}
+		err = s.commit()
+	}
+	return affected, insertID, err
 }
 
 func shardsOf(targets []router.Target) []string {

@@ -231,22 +231,7 @@ func (s *Session) execAutoInsert(p *router.Plan) error {
 		}
 		affected, warnings = r.AffectedRows, r.Warnings
 	} else {
-		own := s.txn == nil
-		if own {
-			if s.srv.deps.Txns == nil && len(shardsOf(p.Targets)) > 1 {
-				return newError(mysql.ER_NOT_SUPPORTED_YET,
-					"a write spanning shards %s needs the XA coordinator, which is not enabled", strings.Join(shardsOf(p.Targets), ", "))
-			}
-			s.beginTxn()
-		}
-		n, _, err := s.runWrites(p.Targets)
-		if own && err != nil {
-			_ = s.rollback()
-			return err
-		}
-		if err == nil && own {
-			err = s.commit()
-		}
+		n, _, err := s.runAtomicWrites(p.Targets)
 		if err != nil {
 			return err
 		}
