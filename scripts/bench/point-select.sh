@@ -8,7 +8,7 @@
 #                      direct then proxy (A B A B ...), so drift hits both alike
 #   THREADS=8          sysbench threads
 #   TABLE_SIZE=10000   rows in the single table sbtest1
-#   BENCH_PORT=13316   port of the MariaDB this script starts under .bench/
+#   BENCH_PORT=13316   port of the MariaDB this script starts under .bench/point-select/
 #   MARIADB_ADDR       host:port of an already running MariaDB (root, no password)
 #                      to use instead of starting one
 #   SHARDLINE_ADDR     host:port of a proxy; when unset only direct runs happen.
@@ -17,7 +17,7 @@
 #                      user SHARDLINE_USER / SHARDLINE_PASSWORD (default app/app).
 #   BENCH_DB=sbtest    database holding sbtest1 (prepared directly on MariaDB)
 #
-# Everything it starts is stopped on exit; .bench/ is removed.
+# Everything it starts is stopped on exit; .bench/point-select/ is removed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -29,7 +29,7 @@ BENCH_PORT=${BENCH_PORT:-13316}
 BENCH_DB=${BENCH_DB:-sbtest}
 SHARDLINE_USER=${SHARDLINE_USER:-app}
 SHARDLINE_PASSWORD=${SHARDLINE_PASSWORD-app}
-BENCH_DIR=.bench
+BENCH_DIR=.bench/point-select
 CTL=bin/mariadbctl
 PS_MODES=(auto disable)
 
