@@ -37,6 +37,10 @@ type Config struct {
 	// PprofListen, when set, serves net/http/pprof there (profiling; keep it
 	// on loopback).
 	PprofListen string `yaml:"pprof_listen"`
+	// MemoryReleaseInterval is how often the node returns freed heap to the
+	// OS (0: never). Go keeps the heap of a load spike for minutes; a proxy
+	// that idles afterwards should not.
+	MemoryReleaseInterval time.Duration `yaml:"memory_release_interval"`
 }
 
 // AdminConfig configures the admin HTTP endpoint.
@@ -71,7 +75,7 @@ type SequenceConfig struct {
 }
 
 func defaultConfig() Config {
-	return Config{NodeID: "n1", LogLevel: "info", Proxy: proxy.DefaultConfig(),
+	return Config{NodeID: "n1", LogLevel: "info", Proxy: proxy.DefaultConfig(), MemoryReleaseInterval: 10 * time.Second,
 		XA:        XAConfig{PrepareTimeout: 30 * time.Second, ResolveInterval: 2 * time.Second},
 		Sequences: SequenceConfig{BlockSize: proxy.DefaultSequenceBlock}}
 }
