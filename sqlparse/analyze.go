@@ -20,10 +20,10 @@ type analyzer struct {
 	// off the AST: TiDB restores it as FOR SHARE, which MariaDB rejects, so
 	// restore appends MariaDB's (and MySQL's) older spelling instead.
 	shareLock ast.Node
-	sql   string
-	st    *Statement
-	root  ast.Node
-	nonce string
+	sql       string
+	st        *Statement
+	root      ast.Node
+	nonce     string
 
 	blocks  []*blockInfo
 	blockOf map[ast.Node]int
