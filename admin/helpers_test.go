@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/shardline/shardline/internal/mariadbtest"
 	"io"
 	"log/slog"
 	"net"
@@ -26,15 +27,8 @@ type member struct {
 	url  string
 }
 
-func freeAddr(t testing.TB) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
+// freeAddr is mariadbtest.FreeAddr (no port handed out twice in a process).
+func freeAddr(t testing.TB) string { return mariadbtest.FreeAddr(t) }
 
 // startMember opens a node (bootstrap or join) and serves the admin API on
 // its AdminAddr.

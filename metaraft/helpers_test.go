@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/shardline/shardline/internal/mariadbtest"
 	"io"
 	"log/slog"
 	"net"
@@ -27,16 +28,8 @@ type testNode struct {
 	fault *faultyTransport
 }
 
-// freeAddr returns a loopback address with a port that was free just now.
-func freeAddr(t testing.TB) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
+// freeAddr is mariadbtest.FreeAddr (no port handed out twice in a process).
+func freeAddr(t testing.TB) string { return mariadbtest.FreeAddr(t) }
 
 func testConfig(t testing.TB, id string) Config {
 	cfg := DefaultConfig()

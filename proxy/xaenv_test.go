@@ -3,7 +3,6 @@ package proxy_test
 import (
 	"context"
 	"log/slog"
-	"net"
 	"os"
 	"sync/atomic"
 	"testing"
@@ -26,15 +25,8 @@ type xaEnv struct {
 	resolver *xa.Resolver
 }
 
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
+// freeAddr is mariadbtest.FreeAddr (no port handed out twice in a process).
+func freeAddr(t testing.TB) string { return mariadbtest.FreeAddr(t) }
 
 // startXAEnv is startEnv with a Raft decision log and an XA coordinator;
 // xcfg may adjust the coordinator (failpoints).

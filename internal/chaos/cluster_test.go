@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -56,16 +55,8 @@ func shardlineBinary(t testing.TB) string {
 	return builtBin
 }
 
-// freeAddr returns a loopback address whose port was free just now.
-func freeAddr(t testing.TB) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
+// freeAddr is mariadbtest.FreeAddr (no port handed out twice in a process).
+func freeAddr(t testing.TB) string { return mariadbtest.FreeAddr(t) }
 
 // procNode is one shardline process (restartable with the same config).
 type procNode struct {

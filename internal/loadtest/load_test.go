@@ -123,15 +123,8 @@ shardmap:
 	}
 }
 
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
+// freeAddr is mariadbtest.FreeAddr (no port handed out twice in a process).
+func freeAddr(t testing.TB) string { return mariadbtest.FreeAddr(t) }
 
 func waitListening(t *testing.T, addr string) {
 	t.Helper()

@@ -60,3 +60,15 @@ func StartN(t testing.TB, n int) []*Server {
 	}
 	return servers
 }
+
+// FreeAddr returns a 127.0.0.1 address whose port was free just now and has
+// not been handed out before in this process (for Raft, admin and proxy
+// listeners in tests).
+func FreeAddr(t testing.TB) string {
+	t.Helper()
+	p, err := freePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf("127.0.0.1:%d", p)
+}
