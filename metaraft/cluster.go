@@ -320,10 +320,23 @@ func (n *Node) Stats() Stats {
 	return s
 }
 
-// Ready reports whether the node has a leader and has applied at least
-// everything that was in its log at Open (and anything at all): i.e. it
-// serves a current shard map. Used by /readyz.
+// Ready reports whether the node has a leader whose admin address it knows
+// (so it can forward writes) and has applied at least everything that was
+// in its log at Open (and anything at all): i.e. it serves a current shard
+// map and accepts writes. Used by /readyz. A fresh leader publishes its
+// addresses in its first log entry after the election; until that entry is
+// applied, a write sent here could not be forwarded.
 func (n *Node) Ready() bool {
+	if !n.caughtUp() {
+		return false
+	}
+	_, err := n.leaderAdmin()
+	return err == nil
+}
+
+// caughtUp reports whether the node has a leader and has applied everything
+// that was in its log at Open (and anything at all).
+func (n *Node) caughtUp() bool {
 	applied := n.raft.AppliedIndex()
 	return n.Leader() != "" && applied > 0 && applied >= n.startAt
 }

@@ -80,7 +80,7 @@ func (n *Node) refreshSelf() {
 	defer n.wg.Done()
 	t := time.NewTicker(100 * time.Millisecond)
 	defer t.Stop()
-	for !n.Ready() {
+	for !n.caughtUp() {
 		select {
 		case <-n.stop:
 			return
