@@ -176,6 +176,11 @@ func (s *Session) acquire(shard string) (*backendConn, func(), error) {
 
 // acquireFree takes a connection from shard's pool and syncs it.
 func (s *Session) acquireFree(shard string) (*backendConn, error) {
+	return s.acquireSynced(shard, &s.st)
+}
+
+// acquireSynced takes a connection from shard's pool and brings it to st.
+func (s *Session) acquireSynced(shard string, st *sessionState) (*backendConn, error) {
 	p, err := s.srv.pools.get(shard)
 	if err != nil {
 		return nil, err
@@ -185,7 +190,7 @@ func (s *Session) acquireFree(shard string) (*backendConn, error) {
 		return nil, err
 	}
 	s.track(bc)
-	if err := bc.sync(&s.st); err != nil {
+	if err := bc.sync(st); err != nil {
 		p.put(bc)
 		return nil, err
 	}

@@ -69,6 +69,11 @@ type Config struct {
 	HandshakeTimeout time.Duration `yaml:"handshake_timeout"`
 	// TLS overrides TLSCert/TLSKey (for embedding).
 	TLS *tls.Config `yaml:"-"`
+	// CrossShardLockWait is set as innodb_lock_wait_timeout (whole seconds,
+	// at least 1) on every branch of a transaction that spans two or more
+	// shards, unless the session set that variable itself; 0 leaves the
+	// servers' value. Set from the xa section of the node's config.
+	CrossShardLockWait time.Duration `yaml:"-"`
 }
 
 // DefaultConfig returns a config with the defaults filled in.

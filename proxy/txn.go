@@ -2,10 +2,13 @@ package proxy
 
 import (
 	"context"
-	"github.com/shardline/shardline/xa"
 	"sort"
+	"strconv"
+	"time"
 
 	"github.com/go-mysql-org/go-mysql/mysql"
+
+	"github.com/shardline/shardline/xa"
 )
 
 // TxnCoordinator runs transactions that span shards (two-phase commit over
@@ -41,6 +44,11 @@ type txn struct {
 	dist       DistributedTxn
 	savepoints []string // savepoints set before any shard was touched
 	oneShot    []string // SET TRANSACTION statements run before each branch starts
+	// spanning is the session state of the branches once the transaction
+	// spans shards (the session's plus the cross-shard lock wait timeout),
+	// derived from the session's varsKey spanningOf.
+	spanning   *sessionState
+	spanningOf string
 }
 
 func (s *Session) beginTxn() {
@@ -57,7 +65,7 @@ func (s *Session) beginTxn() {
 func (s *Session) txnConn(shard string) (*backendConn, error) {
 	t := s.txn
 	if bc, ok := t.conns[shard]; ok {
-		return bc, bc.sync(&s.st)
+		return bc, bc.sync(s.branchState(len(t.conns) > 1))
 	}
 	if t.dist == nil && len(t.conns) > 0 {
 		return nil, newError(mysql.ER_NOT_SUPPORTED_YET,
@@ -78,14 +86,52 @@ func (s *Session) txnConn(shard string) (*backendConn, error) {
 		return nil, err
 	}
 	t.conns[shard] = bc
+	if len(t.conns) == 2 {
+		// The transaction now spans shards: the first branch gets the
+		// cross-shard lock wait timeout too.
+		st := s.branchState(true)
+		for _, other := range t.conns {
+			if err := other.sync(st); err != nil {
+				return nil, err
+			}
+		}
+	}
 	return bc, nil
 }
+
+// branchState is the state the transaction's connections must carry. Once
+// it spans shards (spanning), a lock cycle between its branches and another
+// transaction's is a deadlock no server sees: only innodb_lock_wait_timeout
+// breaks it, so the branches get CrossShardLockWait unless the session set
+// that variable itself. The connection keeps the value when pooled; the
+// next session's sync resets it (it is not in that session's vars).
+func (s *Session) branchState(spanning bool) *sessionState {
+	lw, t := s.srv.cfg.CrossShardLockWait, s.txn
+	if !spanning || t == nil || t.dist == nil || lw <= 0 {
+		return &s.st
+	}
+	if _, own := s.st.vars[lockWaitVar]; own {
+		return &s.st
+	}
+	if t.spanning == nil || t.spanningOf != s.st.varsKey {
+		st := sessionState{db: s.st.db, names: s.st.names}
+		for k, v := range s.st.vars {
+			st.setVar(k, v)
+		}
+		st.setVar(lockWaitVar, strconv.FormatInt(int64(max(lw/time.Second, 1)), 10))
+		t.spanning, t.spanningOf = &st, s.st.varsKey
+	}
+	t.spanning.db, t.spanning.names = s.st.db, s.st.names
+	return t.spanning
+}
+
+const lockWaitVar = "innodb_lock_wait_timeout"
 
 // startBranch takes a connection to shard and opens the transaction on it
 // (XA START, or BEGIN without a coordinator). On error the connection is
 // returned to the caller, not pooled.
 func (s *Session) startBranch(t *txn, shard string) (*backendConn, error) {
-	bc, err := s.acquireFree(shard)
+	bc, err := s.acquireSynced(shard, s.branchState(len(t.conns) > 0))
 	if err != nil {
 		return nil, err
 	}

@@ -64,6 +64,12 @@ type XAConfig struct {
 	PrepareTimeout time.Duration `yaml:"prepare_timeout"`
 	// ResolveInterval is how often the resolver scans the shards.
 	ResolveInterval time.Duration `yaml:"resolve_interval"`
+	// LockWaitTimeout is the innodb_lock_wait_timeout of every branch of a
+	// transaction once it spans two or more shards (0: the servers' own).
+	// A lock cycle across shards is a deadlock no server can see; only this
+	// timeout breaks it (error 1205, the statement is undone). A session
+	// that sets innodb_lock_wait_timeout itself keeps its own value.
+	LockWaitTimeout time.Duration `yaml:"lock_wait_timeout"`
 }
 
 // SequenceConfig configures the node's cache of global sequence values.
@@ -76,7 +82,7 @@ type SequenceConfig struct {
 
 func defaultConfig() Config {
 	return Config{NodeID: "n1", LogLevel: "info", Proxy: proxy.DefaultConfig(), MemoryReleaseInterval: 10 * time.Second,
-		XA:        XAConfig{PrepareTimeout: 30 * time.Second, ResolveInterval: 2 * time.Second},
+		XA:        XAConfig{PrepareTimeout: 30 * time.Second, ResolveInterval: 2 * time.Second, LockWaitTimeout: 10 * time.Second},
 		Sequences: SequenceConfig{BlockSize: proxy.DefaultSequenceBlock}}
 }
 
@@ -111,6 +117,9 @@ func (c *Config) validate() error {
 	}
 	if c.XA.PrepareTimeout < 3*time.Second {
 		return errors.New("xa.prepare_timeout: at least 3s (the coordinator gets a third of it for each of its prepare and decision phases)")
+	}
+	if c.XA.LockWaitTimeout < 0 || (c.XA.LockWaitTimeout > 0 && c.XA.LockWaitTimeout < time.Second) {
+		return errors.New("xa.lock_wait_timeout: 0 (the servers' own) or at least 1s")
 	}
 	if c.Raft != nil && c.Admin.Listen == "" {
 		return errors.New("admin.listen: must be set with raft (nodes join and forward through it)")

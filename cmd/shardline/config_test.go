@@ -49,6 +49,10 @@ proxy: {listen: 127.0.0.1:0, users: [{name: u, password: p}], idle_timeut: 1s}`,
 		{"bad auth method", `
 node_id: a
 proxy: {listen: 127.0.0.1:0, users: [{name: u, password: p}], auth_method: plain}`, "auth_method"},
+		{"lock wait under a second", `
+node_id: a
+proxy: {listen: 127.0.0.1:0, users: [{name: u, password: p}]}
+xa: {lock_wait_timeout: 500ms}`, "xa.lock_wait_timeout"},
 	} {
 		path := filepath.Join(dir, tc.name+".yaml")
 		if err := os.WriteFile(path, []byte(tc.yaml), 0o600); err != nil {

@@ -76,6 +76,7 @@ func startNode(cfg Config, log *slog.Logger) (_ *node, err error) {
 		n.onStop(coord.Close)
 	}
 
+	cfg.Proxy.CrossShardLockWait = cfg.XA.LockWaitTimeout
 	srv, err := proxy.NewServer(cfg.Proxy, deps)
 	if err != nil {
 		return nil, err
