@@ -86,16 +86,6 @@ func (s *Session) txnConn(shard string) (*backendConn, error) {
 		return nil, err
 	}
 	t.conns[shard] = bc
-	if len(t.conns) == 2 {
-		// The transaction now spans shards: the first branch gets the
-		// cross-shard lock wait timeout too.
-		st := s.branchState(true)
-		for _, other := range t.conns {
-			if err := other.sync(st); err != nil {
-				return nil, err
-			}
-		}
-	}
 	return bc, nil
 }
 
@@ -103,8 +93,10 @@ func (s *Session) txnConn(shard string) (*backendConn, error) {
 // it spans shards (spanning), a lock cycle between its branches and another
 // transaction's is a deadlock no server sees: only innodb_lock_wait_timeout
 // breaks it, so the branches get CrossShardLockWait unless the session set
-// that variable itself. The connection keeps the value when pooled; the
-// next session's sync resets it (it is not in that session's vars).
+// that variable itself. A branch gets it with the first statement it runs
+// once the transaction spans shards (a lock wait needs a statement), in the
+// same SET as any other state change. The connection keeps the value when
+// pooled; the next session's sync resets it (it is not in its vars).
 func (s *Session) branchState(spanning bool) *sessionState {
 	lw, t := s.srv.cfg.CrossShardLockWait, s.txn
 	if !spanning || t == nil || t.dist == nil || lw <= 0 {
