@@ -22,6 +22,10 @@ type runKey struct {
 
 var targetNames = []string{"direct", "passthrough", "sharded"}
 
+// idleAfterLoad is how long after the sysbench load the idle RSS is taken:
+// longer than the nodes' memory_release_interval (10 s).
+const idleAfterLoad = 15 * time.Second
+
 // runLive starts two MariaDB servers and two proxies, runs the sysbench
 // matrix, the resource measurements and the transfer workload, and stops
 // everything it started.
@@ -86,7 +90,9 @@ func runLive(c *config, rep *report) error {
 		if c.profile {
 			profiles(c, rep, targets)
 		}
-		time.Sleep(5 * time.Second)
+		// Idle after the load, once the node has returned freed heap to the
+		// OS (memory_release_interval, 10 s by default).
+		time.Sleep(idleAfterLoad)
 		rep.rss.idleAfterPass, rep.rss.idleAfterSharded = rssKiB(p1.pid()), rssKiB(p2.pid())
 	}
 	if c.sections["transfer"] {
