@@ -12,8 +12,10 @@ import (
 // TestKill: KILL QUERY <id> (what the mysql CLI sends on Ctrl-C, with the id
 // from the handshake) interrupts the session's running statement on its
 // backend, the session stays usable; KILL CONNECTION closes it; unknown ids
-// get 1094. If it fails, Ctrl-C does nothing, or (worse) KILL reaches
-// another client's backend thread.
+// get 1094; CONNECTION_ID() answers the id KILL takes (the handshake's),
+// not the backend connection's. If it fails, Ctrl-C does nothing, (worse)
+// KILL reaches another client's backend thread, or an application that
+// kills by CONNECTION_ID() kills the wrong session.
 func TestKill(t *testing.T) {
 	e := startEnv(t, 1, passThroughMap, nil)
 	victim, err := client.Connect(e.addr, "app", "app", "app")
@@ -21,6 +23,17 @@ func TestKill(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer victim.Close()
+	for q, col := range map[string]string{"SELECT CONNECTION_ID()": "CONNECTION_ID()", "SELECT connection_id() AS id, 1 FROM dual": "id"} {
+		r, err := victim.Execute(q)
+		if err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		id, _ := r.GetUint(0, 0)
+		name := string(r.Fields[0].Name)
+		if id != uint64(victim.GetConnectionID()) || name != col {
+			t.Fatalf("%s: column %q = %d, want the handshake's id %d", q, name, id, victim.GetConnectionID())
+		}
+	}
 	killer, err := client.Connect(e.addr, "app", "app", "app")
 	if err != nil {
 		t.Fatal(err)

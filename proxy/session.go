@@ -7,7 +7,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/go-mysql-org/go-mysql/mysql"
@@ -43,15 +42,13 @@ func (st *sessionState) setVar(name, value string) {
 	st.varsKey = b.String()
 }
 
-var sessionIDs atomic.Uint32
-
 // Session is one client connection. Its command loop runs on one goroutine;
 // only close may be called from another.
 type Session struct {
 	srv  *Server
 	raw  *bufConn
 	conn *clientConn
-	id   uint32
+	id   uint32 // the connection id of the handshake (set by attach)
 	log  *slog.Logger
 
 	st         sessionState
@@ -69,13 +66,14 @@ type Session struct {
 }
 
 func newSession(s *Server, c *bufConn) *Session {
-	return &Session{srv: s, raw: c, id: sessionIDs.Add(1), autocommit: true,
+	return &Session{srv: s, raw: c, autocommit: true,
 		stmts: map[uint32]*clientStmt{}, log: s.log}
 }
 
 func (s *Session) attach(c *clientConn) {
 	s.st.db = c.db
 	s.conn = c
+	s.id = c.ConnectionID() // the id of the handshake, KILL and CONNECTION_ID()
 	s.log = s.srv.log.With("session", s.id, "user", c.GetUser())
 	s.st.names = namesForCollation(c.Charset())
 }
@@ -111,7 +109,7 @@ func (s *Session) status() uint16 {
 }
 
 func (s *Session) routerSession() router.Session {
-	return router.Session{DB: s.st.db, InTxn: s.txn != nil}
+	return router.Session{DB: s.st.db, InTxn: s.txn != nil, ConnectionID: s.id}
 }
 
 // run is the command loop.

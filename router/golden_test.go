@@ -82,7 +82,9 @@ type goldenCase struct {
 	AutoIDs    []uint64 `json:"auto_ids,omitempty"`
 	NoAutoZero bool     `json:"no_auto_value_on_zero,omitempty"`
 	// LastInsertID is Session.LastInsertID.
-	LastInsertID uint64      `json:"last_insert_id,omitempty"`
+	LastInsertID uint64 `json:"last_insert_id,omitempty"`
+	// ConnectionID is Session.ConnectionID.
+	ConnectionID uint32      `json:"connection_id,omitempty"`
 	Plan         *goldenPlan `json:"plan,omitempty"`
 	Error        string      `json:"error,omitempty"`
 }
@@ -157,7 +159,7 @@ func TestGolden(t *testing.T) {
 					args[j] = a
 				}
 			}
-			pl, err := p.Plan(c.SQL, args, m, Session{DB: db, AutoIDs: c.AutoIDs, NoAutoValueOnZero: c.NoAutoZero, LastInsertID: c.LastInsertID})
+			pl, err := p.Plan(c.SQL, args, m, Session{DB: db, AutoIDs: c.AutoIDs, NoAutoValueOnZero: c.NoAutoZero, LastInsertID: c.LastInsertID, ConnectionID: c.ConnectionID})
 			var got goldenCase
 			got = *c
 			got.Plan, got.Error = nil, ""

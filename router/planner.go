@@ -29,6 +29,9 @@ type Session struct {
 	// LastInsertID is the session's LAST_INSERT_ID(), written in place of
 	// LAST_INSERT_ID() (@@last_insert_id, @@identity) inside statements.
 	LastInsertID uint64
+	// ConnectionID is the client session's id (the one KILL takes), written
+	// in place of CONNECTION_ID(): the backend would answer with its own.
+	ConnectionID uint32
 }
 
 // planCacheSize bounds the plans cached per shard map.
@@ -100,7 +103,7 @@ func (p *Planner) Plan(sql string, args []any, m *ShardMap, s Session) (*Plan, e
 	var pl *Plan
 	if mm := explainRE.FindStringSubmatch(sql); mm != nil {
 		pl, err = p.explain(c, mm[1], args, s)
-		cache = cache && !mentionsLastID(sql)
+		cache = cache && !mentionsSessionValue(sql)
 	} else {
 		var st *sqlparse.Statement
 		st, err = p.parser.Parse(sql)
@@ -108,7 +111,7 @@ func (p *Planner) Plan(sql string, args []any, m *ShardMap, s Session) (*Plan, e
 			return nil, err
 		}
 		pl, err = planStatement(c, st, args, s)
-		cache = cache && !st.UsesLastID // the plan holds the session's value
+		cache = cache && !st.UsesLastID && !st.UsesConnID // the plan holds the session's values
 	}
 	if err != nil {
 		return nil, err
@@ -414,16 +417,17 @@ func (pc *pctx) passthrough(shard string) *Plan {
 		w = false
 	}
 	t := Target{Shard: shard, SQL: pc.st.SQL, Args: pc.args, PassArgs: true}
-	if pc.st.UsesLastID && pc.st.Template != nil {
+	if (pc.st.UsesLastID || pc.st.UsesConnID) && pc.st.Template != nil {
 		t = pc.target(shard, pc.st.Template, &renderer{})
 	}
 	return &Plan{Kind: KindQuery, Write: w, DDL: pc.st.Kind.IsDDL(), Raw: pc.st.SQL, Targets: []Target{t}}
 }
 
-// mentionsLastID reports text that may use the session's last insert id.
-func mentionsLastID(sql string) bool {
+// mentionsSessionValue reports text that may use the session's last insert
+// id or connection id.
+func mentionsSessionValue(sql string) bool {
 	l := strings.ToLower(sql)
-	return strings.Contains(l, "last_insert_id") || strings.Contains(l, "identity")
+	return strings.Contains(l, "last_insert_id") || strings.Contains(l, "identity") || strings.Contains(l, "connection_id")
 }
 
 // --- rendering ---------------------------------------------------------------
@@ -488,6 +492,8 @@ func (r *renderer) renderHole(h sqlparse.Hole, b *strings.Builder, params *[]int
 		b.WriteString(sqlparse.QuoteName(r.database))
 	case sqlparse.HoleLastID:
 		b.WriteString(strconv.FormatUint(r.pc.sess.LastInsertID, 10))
+	case sqlparse.HoleConnID:
+		b.WriteString(strconv.FormatUint(uint64(r.pc.sess.ConnectionID), 10))
 	case sqlparse.HoleColumns:
 		b.WriteString(h.Default)
 		if r.auto != nil && r.auto.idx < 0 {

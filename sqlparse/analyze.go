@@ -294,7 +294,7 @@ func analyze(sql string, root ast.StmtNode) (*Statement, error) {
 	if st.Kind == KindSet {
 		return st, a.finishSet(root.(*ast.SetStmt))
 	}
-	nameSelectFields(root)
+	nameSelectFields(root, a.isValueMarker)
 	if sel, ok := root.(*ast.SelectStmt); ok && sel.LockInfo != nil && sel.LockInfo.LockType == ast.SelectLockForShare {
 		sel.LockInfo, a.shareLock = nil, sel
 	}
@@ -1012,8 +1012,21 @@ func (a *analyzer) holeMarker(h Hole) string {
 		kind = mkValueSep
 	case HoleLastID:
 		kind = mkLastID
+	case HoleConnID:
+		kind = mkConnID
 	}
 	return a.nonce + string(kind) + strconv.Itoa(id)
+}
+
+// isValueMarker reports a marker that the router replaces with a value
+// (the session's last insert id or connection id).
+func (a *analyzer) isValueMarker(e ast.ExprNode) bool {
+	c, ok := e.(*ast.ColumnNameExpr)
+	if !ok || c.Name == nil || c.Name.Table.L != "" {
+		return false
+	}
+	rest, ok := strings.CutPrefix(c.Name.Name.O, a.nonce)
+	return ok && rest != "" && (rest[0] == mkLastID || rest[0] == mkConnID)
 }
 
 func (a *analyzer) markerExpr(s string) ast.ExprNode {
@@ -1093,6 +1106,10 @@ func (a *analyzer) leave2(n ast.Node) (ast.Node, bool) {
 			a.st.UsesLastID = true
 			return a.markerExpr(a.holeMarker(Hole{Kind: HoleLastID, Default: "LAST_INSERT_ID()"})), true
 		}
+		if f, ok := x.(*ast.FuncCallExpr); ok && f.FnName.L == "connection_id" && len(f.Args) == 0 {
+			a.st.UsesConnID = true
+			return a.markerExpr(a.holeMarker(Hole{Kind: HoleConnID, Default: "CONNECTION_ID()"})), true
+		}
 	}
 	return n, true
 }
@@ -1103,7 +1120,10 @@ func (a *analyzer) leave2(n ast.Node) (ast.Node, bool) {
 // sum(amount)); the restored SQL sent to the shards spells it differently
 // (COUNT(1), SUM(`amount`)), so without the alias clients that read columns
 // by name would see other names through the proxy.
-func nameSelectFields(root ast.Node) {
+//
+// A value written in by the router (isValue: LAST_INSERT_ID(),
+// CONNECTION_ID()) is named after its text too, not after the number.
+func nameSelectFields(root ast.Node, isValue func(ast.ExprNode) bool) {
 	sel, ok := root.(*ast.SelectStmt)
 	if !ok {
 		if so, isSet := root.(*ast.SetOprStmt); isSet && so.SelectList != nil && len(so.SelectList.Selects) > 0 {
@@ -1118,7 +1138,11 @@ func nameSelectFields(root ast.Node) {
 			continue
 		}
 		switch f.Expr.(type) {
-		case *ast.ColumnNameExpr, ast.ValueExpr, ast.ParamMarkerExpr:
+		case *ast.ColumnNameExpr:
+			if !isValue(f.Expr) {
+				continue
+			}
+		case ast.ValueExpr, ast.ParamMarkerExpr:
 			continue
 		}
 		text := strings.TrimSpace(f.Text())

@@ -33,6 +33,10 @@ const (
 	// a statement (Statement.UsesLastID): the router writes the session's
 	// value, which the backend connection does not know.
 	HoleLastID
+	// HoleConnID is CONNECTION_ID() inside a statement
+	// (Statement.UsesConnID): the router writes the client session's id,
+	// the one KILL takes, not the backend connection's.
+	HoleConnID
 )
 
 // Hole is a place in a Template filled at plan time.
@@ -88,6 +92,7 @@ const (
 	mkColumns   = 'C'
 	mkValueSep  = 'S'
 	mkLastID    = 'I'
+	mkConnID    = 'K'
 )
 
 // QuoteName quotes an identifier with backquotes.

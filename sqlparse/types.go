@@ -119,6 +119,10 @@ type Statement struct {
 	// @@identity) inside the statement: its templates hold HoleLastID
 	// holes, and a plan of it depends on the session's value.
 	UsesLastID bool
+	// UsesConnID reports CONNECTION_ID() inside the statement: its
+	// templates hold HoleConnID holes, and a plan of it depends on the
+	// session.
+	UsesConnID bool
 }
 
 // TableRef is one reference to a base table.
