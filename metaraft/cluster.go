@@ -21,7 +21,9 @@ type ClusterInfo struct {
 }
 
 // NodeInfo is one member as this node sees it. State is this node's own Raft
-// state for itself, "leader" for the leader, "follower" for the others.
+// state for itself, "leader" for the leader, "follower" for the others;
+// asked on the leader, a member that fails its heartbeats is
+// "unreachable" (a follower cannot tell).
 type NodeInfo struct {
 	ID        string `json:"id"`
 	RaftAddr  string `json:"raft_addr"`
@@ -78,6 +80,8 @@ func (n *Node) Cluster() ClusterInfo {
 			ni.State = strings.ToLower(n.raft.State().String())
 		case ni.ID == info.Leader:
 			ni.State = "leader"
+		case n.IsLeader() && n.peers.isFailing(s.ID):
+			ni.State = "unreachable"
 		}
 		info.Nodes = append(info.Nodes, ni)
 	}

@@ -152,6 +152,9 @@ func TestClusterLeaderFailoverAndRestart(t *testing.T) {
 	start := time.Now()
 	newLeader := waitLeader(t, rest)
 	t.Logf("new leader %s after %v", newLeader.cfg.NodeID, time.Since(start))
+	waitFor(t, "the new leader shows the stopped node as unreachable", func() bool {
+		return stateOf(newLeader, leader.cfg.NodeID) == "unreachable"
+	})
 	writer := followers(rest, newLeader)[0]
 	v2, err := writer.node.PutTable(ctxT(t), "oms", "items", ruleItems, v)
 	if err != nil {
@@ -175,6 +178,21 @@ func TestClusterLeaderFailoverAndRestart(t *testing.T) {
 	if restarted.node.Cluster().Self != leader.cfg.NodeID || len(restarted.node.Cluster().Nodes) != 3 {
 		t.Fatalf("restarted node re-bootstrapped or lost membership: %+v", restarted.node.Cluster())
 	}
+	waitFor(t, "the leader shows the restarted node as reachable again", func() bool {
+		cur := waitLeader(t, append(rest, restarted))
+		s := stateOf(cur, cfg.NodeID)
+		return s == "follower" || s == "leader"
+	})
+}
+
+// stateOf is the state of node id in tn's GET /v1/cluster view.
+func stateOf(tn *testNode, id string) string {
+	for _, ni := range tn.node.Cluster().Nodes {
+		if ni.ID == id {
+			return ni.State
+		}
+	}
+	return ""
 }
 
 // TestClusterJoinNonVoterGetsMap: if it fails, a node joined after the

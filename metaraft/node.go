@@ -28,6 +28,7 @@ type Node struct {
 	trans   raft.Transport
 	client  *http.Client
 	watch   *watchers
+	peers   peerHealth
 	startAt uint64 // last log index found on disk at Open
 
 	nudging, nudgeWanted atomic.Bool // see nudgeFollowers
@@ -61,9 +62,10 @@ func Open(cfg Config) (*Node, error) {
 		n.watch.close()
 		return nil, err
 	}
-	n.wg.Add(2)
+	n.wg.Add(3)
 	go n.leaderLoop()
 	go n.refreshSelf()
+	go n.watchPeers()
 	if !hasState && len(cfg.Join) > 0 {
 		if err := n.join(); err != nil {
 			_ = n.Close()
