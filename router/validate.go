@@ -138,7 +138,7 @@ func compile(m *ShardMap) (*compiled, error) {
 			cs.tablesL[strings.ToLower(tname)] = r
 		}
 	}
-	c.plans = sqlparse.NewLRU[*Plan](planCacheSize)
+	c.plans = sqlparse.NewAdmittingLRU[*Plan](planCacheSize)
 	return c, nil
 }
 

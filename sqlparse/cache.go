@@ -11,6 +11,8 @@ import (
 type LRU[V any] struct {
 	seed   maphash.Seed
 	shards []lruShard[V]
+	// admitting: a key is stored on its second Put (see NewAdmittingLRU).
+	admitting bool
 }
 
 type lruShard[V any] struct {
@@ -18,6 +20,9 @@ type lruShard[V any] struct {
 	cap   int
 	items map[string]*lruEntry[V]
 	head  lruEntry[V] // sentinel: head.next is the most recent
+	// seen holds hashes of keys Put once and not stored (admitting caches
+	// only): direct-mapped, a newer key overwrites an older one.
+	seen []uint64
 }
 
 type lruEntry[V any] struct {
@@ -46,13 +51,29 @@ func NewLRU[V any](capacity int) *LRU[V] {
 	return c
 }
 
-func (c *LRU[V]) shard(key string) *lruShard[V] {
-	return &c.shards[maphash.String(c.seed, key)%lruShards]
+// NewAdmittingLRU is NewLRU for keys that are often never seen again
+// (SQL texts with literal values): a key is stored only when it is Put a
+// second time while the cache still remembers the first Put (a table of
+// hashes, 8 bytes per slot, as many slots as entries). Texts run once do not
+// evict statements that repeat, and cost the memory of a hash, not of an
+// analysed statement; a repeated text is analysed twice before it is cached.
+func NewAdmittingLRU[V any](capacity int) *LRU[V] {
+	c := NewLRU[V](capacity)
+	c.admitting = true
+	for i := range c.shards {
+		c.shards[i].seen = make([]uint64, c.shards[i].cap)
+	}
+	return c
+}
+
+func (c *LRU[V]) shard(key string) (*lruShard[V], uint64) {
+	h := maphash.String(c.seed, key)
+	return &c.shards[h%lruShards], h
 }
 
 // Get returns the value stored under key.
 func (c *LRU[V]) Get(key string) (V, bool) {
-	s := c.shard(key)
+	s, _ := c.shard(key)
 	s.mu.Lock()
 	e, ok := s.items[key]
 	if ok {
@@ -68,9 +89,10 @@ func (c *LRU[V]) Get(key string) (V, bool) {
 }
 
 // Put stores val under key, evicting the least recently used entry of the
-// shard when it is full.
+// shard when it is full. An admitting cache only remembers the key's hash
+// the first time.
 func (c *LRU[V]) Put(key string, val V) {
-	s := c.shard(key)
+	s, h := c.shard(key)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if e, ok := s.items[key]; ok {
@@ -78,6 +100,14 @@ func (c *LRU[V]) Put(key string, val V) {
 		s.unlink(e)
 		s.pushFront(e)
 		return
+	}
+	if c.admitting {
+		slot := &s.seen[(h/lruShards)%uint64(len(s.seen))]
+		if *slot != h {
+			*slot = h
+			return
+		}
+		*slot = 0
 	}
 	if len(s.items) >= s.cap {
 		last := s.head.prev

@@ -43,8 +43,9 @@ const MaxCachedSQL = 16 << 10
 
 var parserPool = sync.Pool{New: func() any { return parser.New() }}
 
-// Parser analyses statements and caches the results by SQL text. It is safe
-// for concurrent use.
+// Parser analyses statements and caches the results by SQL text, from the
+// second time a text is seen (NewAdmittingLRU). It is safe for concurrent
+// use.
 type Parser struct {
 	cache *LRU[*Statement]
 }
@@ -54,7 +55,7 @@ func NewParser(size int) *Parser {
 	if size <= 0 {
 		size = DefaultCacheSize
 	}
-	return &Parser{cache: NewLRU[*Statement](size)}
+	return &Parser{cache: NewAdmittingLRU[*Statement](size)}
 }
 
 // Parse returns the analysis of sql, from the cache when possible.

@@ -191,23 +191,40 @@ func TestErrors(t *testing.T) {
 	}
 }
 
+// TestParserCache: a text is cached from its second parse on, texts seen
+// once are not stored, and the cache stays bounded. If it fails, repeated
+// statements are analysed every time, or one-off texts (INSERTs with
+// literal values) fill the cache and the proxy's memory.
 func TestParserCache(t *testing.T) {
 	p := NewParser(32)
-	a, err := p.Parse("select * from t where id = 1")
-	if err != nil {
-		t.Fatal(err)
+	var got [3]*Statement
+	for i := range got {
+		st, err := p.Parse("select * from t where id = 1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got[i] = st
 	}
-	b, _ := p.Parse("select * from t where id = 1")
-	if a != b {
-		t.Fatal("the second parse should come from the cache")
+	if got[1] != got[2] {
+		t.Fatal("the third parse of a text should come from the cache")
 	}
 	for i := 0; i < 1000; i++ {
 		if _, err := p.Parse(fmt.Sprintf("select %d", i)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if n := p.CacheLen(); n > 32 {
-		t.Fatalf("cache holds %d entries, bound 32", n)
+	if n := p.CacheLen(); n > 1 {
+		t.Fatalf("cache holds %d entries after 1000 texts seen once each, want at most the repeated one", n)
+	}
+	for r := 0; r < 2; r++ {
+		for i := 0; i < 1000; i++ {
+			if _, err := p.Parse(fmt.Sprintf("select %d", i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if n := p.CacheLen(); n == 0 || n > 32 {
+		t.Fatalf("cache holds %d entries after repeated texts, want 1..32", n)
 	}
 }
 
@@ -226,6 +243,15 @@ func TestLRU(t *testing.T) {
 	}
 	if c.Len() > lruShards {
 		t.Fatalf("len %d", c.Len())
+	}
+	a := NewAdmittingLRU[int](64)
+	a.Put("x", 1)
+	if _, ok := a.Get("x"); ok {
+		t.Fatal("an admitting cache stored a key on its first Put")
+	}
+	a.Put("x", 2)
+	if v, ok := a.Get("x"); !ok || v != 2 {
+		t.Fatal("an admitting cache did not store a key on its second Put")
 	}
 }
 
