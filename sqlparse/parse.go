@@ -80,6 +80,9 @@ func (p *Parser) CacheLen() int { return p.cache.Len() }
 // *mysql.MyError: ER_PARSE_ERROR (1064) for syntax errors,
 // ER_NOT_SUPPORTED_YET (1235) for several statements in one text.
 func Analyze(sql string) (st *Statement, err error) {
+	if hasMariaDBExecutableComment(sql) {
+		return nil, Unsupported("MariaDB executable comments (/*M! ... */): the SQL parser skips them while MariaDB runs what they hold, so the statement would be routed without it; write it as plain SQL")
+	}
 	ps := parserPool.Get().(*parser.Parser)
 	stmts, perr, crashed := safeParse(ps, sql)
 	if crashed {
@@ -110,6 +113,51 @@ func Analyze(sql string) (st *Statement, err error) {
 		}
 	}()
 	return analyze(sql, stmts[0])
+}
+
+// hasMariaDBExecutableComment reports a /*M! comment outside string
+// literals and quoted identifiers. The TiDB parser treats it as a comment;
+// MariaDB executes its content (WHERE id = 1 /*M! OR 1=1 */), so routing by
+// the parsed statement would silently differ from what the server runs.
+func hasMariaDBExecutableComment(sql string) bool {
+	if !strings.Contains(sql, "/*M!") {
+		return false
+	}
+	for i := 0; i < len(sql); i++ {
+		switch c := sql[i]; c {
+		case '\'', '"', '`':
+			for i++; i < len(sql) && sql[i] != c; i++ {
+				if sql[i] == '\\' && c != '`' {
+					i++
+				}
+			}
+		case '/':
+			if strings.HasPrefix(sql[i:], "/*M!") {
+				return true
+			}
+			if strings.HasPrefix(sql[i:], "/*") && !strings.HasPrefix(sql[i:], "/*!") {
+				end := strings.Index(sql[i+2:], "*/")
+				if end < 0 {
+					return false
+				}
+				i += end + 3
+			}
+		case '#':
+			i = lineEnd(sql, i)
+		case '-':
+			if strings.HasPrefix(sql[i:], "-- ") {
+				i = lineEnd(sql, i)
+			}
+		}
+	}
+	return false
+}
+
+func lineEnd(sql string, i int) int {
+	if n := strings.IndexByte(sql[i:], '\n'); n >= 0 {
+		return i + n
+	}
+	return len(sql)
 }
 
 // safeParse runs the TiDB parser, turning a panic into an error. The parser

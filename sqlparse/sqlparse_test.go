@@ -178,11 +178,22 @@ func TestErrors(t *testing.T) {
 		{"select 1; select 2", mysql.ER_NOT_SUPPORTED_YET},
 		{"xa start 'a'", mysql.ER_NOT_SUPPORTED_YET},
 		{"", mysql.ER_EMPTY_QUERY},
+		{"select * from t where id = 5 /*M! or 1=1 */", mysql.ER_NOT_SUPPORTED_YET},
+		{"select 1 /*M!100100 , 2 */", mysql.ER_NOT_SUPPORTED_YET},
 	} {
 		_, err := Analyze(tc.sql)
 		var me *mysql.MyError
 		if !errors.As(err, &me) || me.Code != tc.code {
 			t.Errorf("%q: %v, want code %d", tc.sql, err, tc.code)
+		}
+	}
+	// Not executable comments: inside strings, identifiers, other comments.
+	for _, sql := range []string{
+		"select '/*M! x */'", `select "it\"s /*M!"`, "select 1 as `/*M!`", "select 1 /* /*M! */",
+		"select 1 -- /*M!\n", "select 1 # /*M!", "select 'a''/*M!'",
+	} {
+		if _, err := Analyze(sql); err != nil {
+			t.Errorf("%q: %v, want it accepted", sql, err)
 		}
 	}
 	st, err := Analyze("load data infile 'x' into table t")
