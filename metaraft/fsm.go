@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -24,6 +25,7 @@ type fsm struct {
 	mu        sync.RWMutex
 	decisions map[string]*Decision
 	sequences map[string]uint64
+	floors    map[string]uint64 // highest AdvanceSequence at_least per sequence
 	members   map[string]Member
 	gcBefore  time.Time // GC horizon: decisions created before it are refused
 
@@ -37,6 +39,7 @@ func newFSM(onMapChange func(*router.ShardMap)) *fsm {
 	f := &fsm{
 		decisions:   map[string]*Decision{},
 		sequences:   map[string]uint64{},
+		floors:      map[string]uint64{},
 		members:     map[string]Member{},
 		notify:      make(chan struct{}),
 		onMapChange: onMapChange,
@@ -124,13 +127,14 @@ func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
 	f.mu.RLock()
 	defer f.mu.RUnlock()
 	s := &snapshotState{
-		Format:       snapshotFormat,
-		AppliedIndex: f.applied.Load(),
-		ShardMap:     f.shardMap.Load(),
-		Decisions:    make([]Decision, 0, len(f.decisions)),
-		Sequences:    make(map[string]uint64, len(f.sequences)),
-		Members:      make([]Member, 0, len(f.members)),
-		GCBefore:     f.gcBefore,
+		Format:         snapshotFormat,
+		AppliedIndex:   f.applied.Load(),
+		ShardMap:       f.shardMap.Load(),
+		Decisions:      make([]Decision, 0, len(f.decisions)),
+		Sequences:      make(map[string]uint64, len(f.sequences)),
+		SequenceFloors: maps.Clone(f.floors),
+		Members:        make([]Member, 0, len(f.members)),
+		GCBefore:       f.gcBefore,
 	}
 	for _, d := range f.decisions {
 		s.Decisions = append(s.Decisions, *d)
@@ -164,6 +168,10 @@ func (f *fsm) Restore(rc io.ReadCloser) error {
 	f.sequences = s.Sequences
 	if f.sequences == nil {
 		f.sequences = map[string]uint64{}
+	}
+	f.floors = s.SequenceFloors
+	if f.floors == nil {
+		f.floors = map[string]uint64{}
 	}
 	f.members = make(map[string]Member, len(s.Members))
 	for _, m := range s.Members {

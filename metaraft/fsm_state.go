@@ -107,6 +107,7 @@ func (f *fsm) applyAdvanceSequence(c advanceSequenceCmd) applyResult {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.sequences[c.Name] = max(f.sequences[c.Name], c.AtLeast)
+	f.floors[c.Name] = max(f.floors[c.Name], c.AtLeast)
 	return applyResult{First: f.sequences[c.Name]}
 }
 
@@ -143,6 +144,12 @@ func (f *fsm) member(id string) (Member, bool) {
 	defer f.mu.RUnlock()
 	m, ok := f.members[id]
 	return m, ok
+}
+
+func (f *fsm) sequenceFloor(name string) uint64 {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	return f.floors[name]
 }
 
 func (f *fsm) sequence(name string) uint64 {

@@ -193,7 +193,8 @@ func TestFSMGCKeepsUnresolved(t *testing.T) {
 // TestFSMSequences: if it fails, two proxies can be handed the same
 // auto-increment values, or AdvanceSequence moves a sequence backwards.
 func TestFSMSequences(t *testing.T) {
-	res := applyAll(t, newFSM(nil), []command{
+	f := newFSM(nil)
+	res := applyAll(t, f, []command{
 		{cmdAllocateBlock, allocateBlockCmd{"s", 10}},
 		{cmdAllocateBlock, allocateBlockCmd{"s", 5}},
 		{cmdAdvanceSequence, advanceSequenceCmd{"s", 100}},
@@ -211,6 +212,9 @@ func TestFSMSequences(t *testing.T) {
 	if !errors.Is(res[6].Err, ErrInvalid) {
 		t.Errorf("size 0: err = %v, want ErrInvalid", res[6].Err)
 	}
+	if fl, other := f.sequenceFloor("s"), f.sequenceFloor("other"); fl != 100 || other != 0 {
+		t.Errorf("floors: s %d, other %d; want 100 (the highest advance) and 0", fl, other)
+	}
 }
 
 // TestFSMSnapshotRestore: if it fails, a node restarted from a snapshot (or
@@ -225,6 +229,7 @@ func TestFSMSnapshotRestore(t *testing.T) {
 		command{cmdMarkResolved, markResolvedCmd{"g2", now}},
 		command{cmdGCDecisions, gcDecisionsCmd{now.Add(-time.Hour)}},
 		command{cmdAllocateBlock, allocateBlockCmd{"s", 7}},
+		command{cmdAdvanceSequence, advanceSequenceCmd{"s", 70}},
 		command{cmdPutMember, putMemberCmd{Member{"n1", "r1", "a1", "m1"}}},
 	)
 	applyAll(t, src, cmds)
@@ -239,6 +244,9 @@ func TestFSMSnapshotRestore(t *testing.T) {
 	}
 	if got == nil || got.Version != 4 || dst.applied.Load() != uint64(len(cmds)) {
 		t.Fatalf("restore did not publish the map or the applied index (%v, %d)", got, dst.applied.Load())
+	}
+	if dst.sequenceFloor("s") != 70 {
+		t.Fatalf("sequence floor after restore: %d, want 70", dst.sequenceFloor("s"))
 	}
 	if d, ok := dst.lookup("g2"); !ok || !d.Resolved || d.Outcome != Abort {
 		t.Fatalf("decision g2 after restore: %+v %v", d, ok)

@@ -32,5 +32,10 @@ func (n *Node) AdvanceSequence(ctx context.Context, name string, atLeast uint64)
 	return err
 }
 
+// SequenceFloor returns the highest value the named sequence was advanced to
+// with AdvanceSequence (0 if never), in this node's local view: values below
+// it that a node reserved earlier must not be handed out any more.
+func (n *Node) SequenceFloor(name string) uint64 { return n.fsm.sequenceFloor(name) }
+
 // Sequence returns the next value of the named sequence (local view).
 func (n *Node) Sequence(name string) uint64 { return n.fsm.sequence(name) }

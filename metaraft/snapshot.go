@@ -20,8 +20,10 @@ type snapshotState struct {
 	ShardMap     *router.ShardMap  `json:"shard_map"`
 	Decisions    []Decision        `json:"decisions"`
 	Sequences    map[string]uint64 `json:"sequences"`
-	Members      []Member          `json:"members"`
-	GCBefore     time.Time         `json:"gc_before"`
+	// SequenceFloors are the highest at_least each sequence was advanced to.
+	SequenceFloors map[string]uint64 `json:"sequence_floors,omitempty"`
+	Members        []Member          `json:"members"`
+	GCBefore       time.Time         `json:"gc_before"`
 }
 
 // Persist writes the snapshot; it runs concurrently with Apply and touches

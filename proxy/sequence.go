@@ -28,6 +28,14 @@ type BlockAllocator interface {
 	AllocateBlock(ctx context.Context, name string, size uint64) (first, last uint64, err error)
 }
 
+// SequenceFloors is implemented by a BlockAllocator that knows how far each
+// sequence was moved forward (metaraft.Node: POST /v1/sequences/{name}).
+// A node drops the values it cached below that floor, so after an advance
+// (rows loaded with explicit ids) no node hands out an id under it.
+type SequenceFloors interface {
+	SequenceFloor(name string) uint64
+}
+
 // SequenceSource hands out values of global sequences to sessions. It is
 // shared by all sessions: safe for concurrent use.
 type SequenceSource interface {
@@ -97,6 +105,9 @@ func (q *Sequences) Next(ctx context.Context, name string, n uint64) (uint64, er
 	st := q.state(name)
 	st.mu.Lock()
 	defer st.mu.Unlock()
+	if f, ok := q.alloc.(SequenceFloors); ok {
+		st.raise(f.SequenceFloor(name))
+	}
 	if st.end-st.next < n {
 		if st.spareEnd-st.spareFirst >= n {
 			st.next, st.end = st.spareFirst, st.spareEnd
@@ -116,6 +127,12 @@ func (q *Sequences) Next(ctx context.Context, name string, n uint64) (uint64, er
 		go q.prefetch(name, st)
 	}
 	return first, nil
+}
+
+// raise drops the cached values below floor.
+func (st *seqState) raise(floor uint64) {
+	st.next = min(max(st.next, floor), st.end)
+	st.spareFirst = min(max(st.spareFirst, floor), st.spareEnd)
 }
 
 // Forget implements SequenceSource. A prefetch in flight may still land

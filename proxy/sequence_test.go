@@ -166,3 +166,57 @@ func TestSequencesForget(t *testing.T) {
 		t.Fatalf("after Forget got %d from the forgotten block [1,100]", v)
 	}
 }
+
+// floorAllocator is a memAllocator whose sequences can be advanced, like
+// metaraft's (AdvanceSequence moves the counter and records the floor).
+type floorAllocator struct {
+	memAllocator
+	floors sync.Map // name → uint64
+}
+
+func (f *floorAllocator) advance(name string, atLeast uint64) {
+	f.mu.Lock()
+	if f.next == nil {
+		f.next = map[string]uint64{}
+	}
+	f.next[name] = max(f.next[name], atLeast)
+	f.mu.Unlock()
+	f.floors.Store(name, atLeast)
+}
+
+func (f *floorAllocator) SequenceFloor(name string) uint64 {
+	v, _ := f.floors.Load(name)
+	u, _ := v.(uint64)
+	return u
+}
+
+// TestSequencesFloor: after a sequence is advanced, no node hands out a
+// value below the floor from a block it cached earlier; values of its block
+// at or above the floor are still used. If it fails, rows loaded with
+// explicit ids (the reason to advance) collide with generated ones.
+func TestSequencesFloor(t *testing.T) {
+	a := &floorAllocator{}
+	q := proxy.NewSequences(a, 100)
+	ctx := context.Background()
+	next := func() uint64 {
+		t.Helper()
+		v, err := q.Next(ctx, "app.t", 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	for i := uint64(1); i <= 3; i++ {
+		if v := next(); v != i {
+			t.Fatalf("value %d, want %d", v, i)
+		}
+	}
+	a.advance("app.t", 50) // inside the cached block [1,100]
+	if v := next(); v != 50 {
+		t.Fatalf("after advancing to 50 inside the cached block: %d, want 50", v)
+	}
+	a.advance("app.t", 5000) // past the cached block and any spare
+	if v := next(); v < 5000 {
+		t.Fatalf("after advancing to 5000: %d from a block cached before", v)
+	}
+}
