@@ -245,11 +245,18 @@ func parseClock(s string) (h, mi, sec, us int, err error) {
 }
 
 // writeStatic writes a proxy-made result (VEXPLAIN, SHOW DATABASES ...).
-func (s *Session) writeStatic(r *router.StaticResult, binaryRows bool) error {
-	fields := make([]*mysql.Field, len(r.Columns))
-	for i, c := range r.Columns {
+// staticFields are the column definitions of a result the proxy makes up
+// (SHOW-like answers, EXPLAIN FORMAT=SHARDLINE): strings.
+func staticFields(cols []string) []*mysql.Field {
+	fields := make([]*mysql.Field, len(cols))
+	for i, c := range cols {
 		fields[i] = &mysql.Field{Name: []byte(c), Type: mysql.MYSQL_TYPE_VAR_STRING, Charset: 45, ColumnLength: 1024}
 	}
+	return fields
+}
+
+func (s *Session) writeStatic(r *router.StaticResult, binaryRows bool) error {
+	fields := staticFields(r.Columns)
 	rows := &sliceStream{fields: fields}
 	for _, r := range r.Rows {
 		row := make([]mysql.FieldValue, len(r))

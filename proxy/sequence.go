@@ -270,12 +270,21 @@ func (s *Session) keepLastInsert() func() {
 
 // writeLastInsertID answers SELECT LAST_INSERT_ID() (and @@identity,
 // @@last_insert_id) from the session, as a BIGINT UNSIGNED like MySQL.
-func (s *Session) writeLastInsertID(p *router.Plan, binaryRows bool) error {
-	fields := make([]*mysql.Field, len(p.Static.Columns))
-	row := make([]mysql.FieldValue, len(fields))
-	for i, c := range p.Static.Columns {
+// lastInsertIDFields are the column definitions of SELECT LAST_INSERT_ID()
+// as MariaDB sends them (BIGINT UNSIGNED NOT NULL).
+func lastInsertIDFields(cols []string) []*mysql.Field {
+	fields := make([]*mysql.Field, len(cols))
+	for i, c := range cols {
 		fields[i] = &mysql.Field{Name: []byte(c), Type: mysql.MYSQL_TYPE_LONGLONG, Charset: 63, ColumnLength: 21,
 			Flag: mysql.NOT_NULL_FLAG | mysql.UNSIGNED_FLAG | mysql.BINARY_FLAG | mysql.NUM_FLAG}
+	}
+	return fields
+}
+
+func (s *Session) writeLastInsertID(p *router.Plan, binaryRows bool) error {
+	fields := lastInsertIDFields(p.Static.Columns)
+	row := make([]mysql.FieldValue, len(fields))
+	for i := range row {
 		row[i] = mysql.NewFieldValue(mysql.FieldValueTypeUnsigned, s.lastInsert, nil)
 	}
 	return s.writeResultSet(fields, &sliceStream{fields: fields, rows: [][]mysql.FieldValue{row}}, binaryRows)

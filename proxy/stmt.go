@@ -35,7 +35,12 @@ func (s *Session) handlePrepare(sql string) error {
 	s.nextStmt++
 	st := &clientStmt{id: s.nextStmt, sql: sql, params: n}
 	var paramDefs, columnDefs [][]byte
-	if p.Kind == router.KindQuery && len(p.Targets) > 0 {
+	switch {
+	case p.Kind == router.KindLastInsertID:
+		columnDefs = dumpFields(lastInsertIDFields(p.Static.Columns))
+	case p.Kind == router.KindStatic && p.Static != nil:
+		columnDefs = dumpFields(staticFields(p.Static.Columns))
+	case p.Kind == router.KindQuery && len(p.Targets) > 0:
 		// Prepare the physical statement on its shard for real metadata.
 		bst, err := s.probePrepare(p.Targets[0])
 		if err != nil {
@@ -52,6 +57,14 @@ func (s *Session) handlePrepare(sql string) error {
 	st.columns = len(columnDefs)
 	s.stmts[st.id] = st
 	return s.writePrepareOK(st, paramDefs, columnDefs)
+}
+
+func dumpFields(fields []*mysql.Field) [][]byte {
+	out := make([][]byte, len(fields))
+	for i, f := range fields {
+		out[i] = f.Dump()
+	}
+	return out
 }
 
 func (s *Session) probePrepare(t router.Target) (*backendStmt, error) {
