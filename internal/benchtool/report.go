@@ -90,7 +90,7 @@ func (r *report) markdown() string {
 		r.started.Format("2006-01-02"), r.started.Format("15:04"), r.finished.Format("15:04"), r.finished.Sub(r.started).Round(time.Second))
 	fmt.Fprintf(&b, "Settings: DURATION=%d s per measured run, ROUNDS=%d, THREADS=%q, sysbench %d tables × %d rows, transfer %d workers over %d accounts, IDLE_CONNS=%d, GOBENCH_COUNT=%d, GOBENCH_TIME=%s, RAFT_BENCHTIME=%s.\n\n",
 		c.duration, c.rounds, joinInts(c.threads), c.tables, c.tableSize, c.transferThreads, c.accounts, c.idleConns, c.goBenchCount, c.goBenchTime, c.raftBenchTime)
-	b.WriteString("**Noise warning:** the machine is shared. Other engineers' builds, tests, MariaDB servers and proxies were running during this run, so absolute numbers move from run to run; ratios come from runs interleaved in the same rounds (direct, pass-through, sharded back to back in every cell) and medians over the rounds.\n\n")
+	b.WriteString("**Noise warning:** the client, the proxy and the servers share the machine's cores, and whatever else runs on it shows in the load averages and the process list under Machine; absolute numbers move from run to run. Ratios come from runs interleaved in the same rounds (direct, pass-through, sharded back to back in every cell) and medians over the rounds.\n\n")
 	b.WriteString("## Machine\n\n| | |\n|---|---|\n")
 	for _, kv := range r.machine {
 		fmt.Fprintf(&b, "| %s | %s |\n", kv[0], kv[1])

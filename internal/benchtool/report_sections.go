@@ -221,7 +221,7 @@ func (r *report) writeResources(b *strings.Builder) {
 	if r.rss.idleAfterPass > 0 {
 		fmt.Fprintf(b, "| idle, %v after the load (after a memory release) | %s | %s |\n", idleAfterLoad, mib(r.rss.idleAfterPass), mib(r.rss.idleAfterSharded))
 	}
-	b.WriteString("\nIdle connections: the suite (go-mysql client, 16 dialers) opens them on the fresh proxy (handshake + database, no statement), waits 3 s, reads VmRSS, closes them; per connection = (with − before) / connections. After the load, RSS stays near its peak: the Go runtime keeps the freed heap for a while (the idle-after-load row). CPU per query is in the sysbench table.\n\n")
+	b.WriteString("\nIdle connections: the suite (go-mysql client, 16 dialers) opens them on the fresh proxy (handshake + database, no statement), waits 3 s, reads VmRSS, closes them; per connection = (with − before) / connections. The idle-after-load row is taken once the node has returned freed heap to the OS (memory_release_interval, 10 s); what remains is live memory, mostly the statement and plan caches. CPU per query is in the sysbench table.\n\n")
 }
 
 // goMetric is the median of unit for the named benchmark, -1 if absent.
