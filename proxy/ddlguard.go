@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"strings"
 	"time"
 
 	"github.com/go-mysql-org/go-mysql/mysql"
@@ -41,18 +40,14 @@ func (s *Session) inDoubtOn(targets []router.Target) (shard, gtrid string, err e
 		if err != nil {
 			return "", "", err
 		}
-		r, err := bc.exec("XA RECOVER FORMAT='SQL'")
+		xids, err := xa.RecoverOurs(bc)
+		err = bc.fail(err)
 		bc.pool.put(bc)
 		if err != nil {
 			return "", "", err
 		}
-		for i := range r.Values {
-			fid, _ := r.GetInt(i, 0)
-			data, _ := r.GetString(i, 3)
-			x, perr := xa.ParseRecoverSQL(fid, data)
-			if perr == nil && x.FormatID == xa.FormatID && strings.HasPrefix(x.Gtrid, xa.GtridPrefix) {
-				return name, x.Gtrid, nil
-			}
+		if len(xids) > 0 {
+			return name, xids[0].Gtrid, nil
 		}
 	}
 	return "", "", nil

@@ -2,9 +2,12 @@ package xa
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/go-mysql-org/go-mysql/mysql"
 )
 
 // Shards gives the resolver a connection to every shard (one per backend
@@ -17,33 +20,52 @@ type Shards interface {
 	Conn(ctx context.Context, shard string) (Conn, func(), error)
 }
 
-// xaRecover lists the Shardline branches prepared on one connection. It
-// reads XIDs with FORMAT='SQL' so binary bytes come back exactly (XA-NOTES
-// 8) and ignores every XID that is not ours.
+// xaRecover lists the Shardline branches prepared on one connection.
 func xaRecover(ctx context.Context, c Conn) ([]XID, error) {
 	var res []XID
 	err := withCtx(ctx, c, func() error {
-		r, err := c.Execute("XA RECOVER FORMAT='SQL'")
-		if err != nil {
-			return err
-		}
-		if r.Resultset == nil {
-			return nil
-		}
-		for i := range r.Values {
-			fid, err1 := r.GetInt(i, 0)
-			data, err2 := r.GetString(i, 3)
-			if err1 != nil || err2 != nil {
-				return fmt.Errorf("xa: XA RECOVER row %d: %v %v", i, err1, err2)
-			}
-			x, err := ParseRecoverSQL(fid, data)
-			if err == nil && x.Ours() {
-				res = append(res, x)
-			}
-		}
-		return nil
+		var err error
+		res, err = RecoverOurs(c)
+		return err
 	})
 	return res, err
+}
+
+// RecoverOurs runs XA RECOVER on c and returns the Shardline branches
+// prepared on its server, with their exact bytes (XA-NOTES 8). MariaDB is
+// asked with FORMAT='SQL'; a server that does not know that syntax (MySQL:
+// error 1064) with CONVERT XID, which prints gtrid and bqual as one hex
+// string. XIDs that are not ours are left out.
+func RecoverOurs(c Conn) ([]XID, error) {
+	hexForm := false
+	r, err := c.Execute("XA RECOVER FORMAT='SQL'")
+	var me *mysql.MyError
+	if errors.As(err, &me) && me.Code == mysql.ER_PARSE_ERROR {
+		hexForm = true
+		r, err = c.Execute("XA RECOVER CONVERT XID")
+	}
+	if err != nil || r.Resultset == nil {
+		return nil, err
+	}
+	var res []XID
+	for i := range r.Values {
+		fid, err1 := r.GetInt(i, 0)
+		data, err2 := r.GetString(i, 3)
+		if err1 != nil || err2 != nil {
+			return nil, fmt.Errorf("xa: XA RECOVER row %d: %v %v", i, err1, err2)
+		}
+		var x XID
+		if hexForm {
+			glen, _ := r.GetInt(i, 1)
+			x, err = ParseRecoverHex(fid, glen, data)
+		} else {
+			x, err = ParseRecoverSQL(fid, data)
+		}
+		if err == nil && x.Ours() {
+			res = append(res, x)
+		}
+	}
+	return res, nil
 }
 
 // shardScan is one shard's connection and prepared Shardline branches.

@@ -140,6 +140,22 @@ func ParseRecoverSQL(formatID int64, data string) (XID, error) {
 	return XID{Gtrid: g, Bqual: b, FormatID: uint32(fid)}, nil
 }
 
+// ParseRecoverHex parses a row of MySQL's XA RECOVER CONVERT XID: data is
+// 0x followed by the hex of gtrid and bqual together, gtridLen says where
+// gtrid ends.
+func ParseRecoverHex(formatID, gtridLen int64, data string) (XID, error) {
+	bad := fmt.Errorf("%w: cannot parse XA RECOVER CONVERT XID data %q", ErrBadXID, data)
+	h, ok := strings.CutPrefix(data, "0x")
+	if !ok {
+		return XID{}, bad
+	}
+	raw, err := hex.DecodeString(h)
+	if err != nil || gtridLen < 0 || gtridLen > int64(len(raw)) || formatID < 0 || formatID >= 1<<31 {
+		return XID{}, bad
+	}
+	return XID{Gtrid: string(raw[:gtridLen]), Bqual: string(raw[gtridLen:]), FormatID: uint32(formatID)}, nil
+}
+
 // parseXIDPart decodes 'text' or X'hex'.
 func parseXIDPart(s string) (string, error) {
 	if len(s) >= 2 && s[0] == '\'' && s[len(s)-1] == '\'' {

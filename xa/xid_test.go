@@ -103,6 +103,32 @@ func TestParseRecoverSQL(t *testing.T) {
 	}
 }
 
+// TestParseRecoverHex: if it fails, the resolver misreads MySQL's XA
+// RECOVER CONVERT XID rows (the fallback when FORMAT='SQL' is a syntax
+// error) and cannot finish branches on MySQL shards.
+func TestParseRecoverHex(t *testing.T) {
+	tests := []struct {
+		fid, glen int64
+		data      string
+		want      XID
+		ok        bool
+	}{
+		{21320, 10, "0x73686c3a6e313a313a327330", XID{"shl:n1:1:2", "s0", 21320}, true},
+		{1, 3, "0x616263", XID{"abc", "", 1}, true},
+		{7, 2, "0x00ff01", XID{"\x00\xff", "\x01", 7}, true},
+		{7, 4, "0x00ff01", XID{}, false}, // gtrid longer than the data
+		{7, 1, "0x0g", XID{}, false},     // bad hex
+		{7, 1, "X'00'", XID{}, false},    // not the hex form
+		{-1, 1, "0x0001", XID{}, false},  // bad formatID
+	}
+	for _, tc := range tests {
+		got, err := ParseRecoverHex(tc.fid, tc.glen, tc.data)
+		if (err == nil) != tc.ok || got != tc.want {
+			t.Errorf("ParseRecoverHex(%d, %d, %q) = %+v, %v; want %+v ok=%v", tc.fid, tc.glen, tc.data, got, err, tc.want, tc.ok)
+		}
+	}
+}
+
 // TestXIDSQL: if it fails, XA statements carry the wrong bytes or break on
 // quotes in shard names.
 func TestXIDSQL(t *testing.T) {
