@@ -5,6 +5,7 @@ package admin
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"log/slog"
 	"net"
@@ -55,6 +56,10 @@ type Config struct {
 	WriteTimeout time.Duration
 	// Logger receives request errors.
 	Logger *slog.Logger
+	// TLS, when set, makes the server speak HTTPS with its certificate. A
+	// client certificate is verified when one is presented (other nodes
+	// present theirs); the bearer token is still required.
+	TLS *tls.Config
 }
 
 // DefaultConfig returns the defaults: loopback, 10 s writes.
@@ -107,8 +112,18 @@ func (s *Server) ListenAndServe() error {
 	return s.Serve(l)
 }
 
-// Serve serves on l until Shutdown.
+// Serve serves on l (with TLS when configured) until Shutdown.
 func (s *Server) Serve(l net.Listener) error {
+	if s.cfg.TLS != nil {
+		cfg := s.cfg.TLS.Clone()
+		if cfg.ClientAuth == tls.NoClientCert {
+			cfg.ClientAuth = tls.VerifyClientCertIfGiven
+		}
+		if cfg.ClientCAs == nil {
+			cfg.ClientCAs = cfg.RootCAs
+		}
+		l = tls.NewListener(l, cfg)
+	}
 	s.mu.Lock()
 	if s.srv == nil {
 		s.srv = &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second}

@@ -3,6 +3,7 @@ package admin_test
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"github.com/shardline/shardline/internal/mariadbtest"
 	"io"
@@ -34,6 +35,12 @@ func freeAddr(t testing.TB) string { return mariadbtest.FreeAddr(t) }
 // its AdminAddr.
 func startMember(t testing.TB, id string, join []string, tx func(context.Context) (any, error)) *member {
 	t.Helper()
+	return startMemberTLS(t, id, join, tx, nil)
+}
+
+// startMemberTLS is startMember with cluster TLS (nil: none).
+func startMemberTLS(t testing.TB, id string, join []string, tx func(context.Context) (any, error), tlsCfg *tls.Config) *member {
+	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -45,14 +52,19 @@ func startMember(t testing.TB, id string, join []string, tx func(context.Context
 	cfg.LeaderLeaseTimeout, cfg.CommitTimeout = 150*time.Millisecond, 10*time.Millisecond
 	cfg.ApplyTimeout, cfg.JoinTimeout = 5*time.Second, 10*time.Second
 	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	cfg.TLS = tlsCfg
 	node, err := metaraft.Open(cfg)
 	if err != nil {
 		l.Close()
 		t.Fatal(err)
 	}
 	m := &member{node: node, reg: prometheus.NewRegistry(), url: "http://" + cfg.AdminAddr}
+	if tlsCfg != nil {
+		m.url = "https://" + cfg.AdminAddr
+	}
 	acfg := admin.DefaultConfig()
 	acfg.Addr, acfg.Token, acfg.Transactions, acfg.Logger = cfg.AdminAddr, token, tx, cfg.Logger
+	acfg.TLS = tlsCfg
 	m.srv = admin.New(acfg, node, m.reg)
 	go func() { _ = m.srv.Serve(l) }()
 	t.Cleanup(func() {

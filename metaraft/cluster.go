@@ -256,7 +256,7 @@ func (n *Node) join() error {
 			var resp struct {
 				Error any `json:"error"`
 			}
-			err := postJSON(ctx, n.client, addr, "/v1/cluster/nodes", n.cfg.Token, self, &resp)
+			err := postJSON(ctx, n.client, n.adminURL(addr), "/v1/cluster/nodes", n.cfg.Token, self, &resp)
 			if err == nil && resp.Error != nil {
 				err = fmt.Errorf("metaraft: join via %s: %v", addr, resp.Error)
 			}

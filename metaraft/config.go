@@ -1,6 +1,7 @@
 package metaraft
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -16,8 +17,16 @@ type Config struct {
 	// NodeID is this node's stable Raft server id (e.g. "n1"); never reuse one.
 	NodeID string
 	// RaftAddr is the host:port the Raft TCP transport binds to and advertises.
-	// The transport is plaintext: keep it on loopback or a private network.
+	// Without TLS the transport is plaintext: keep it on loopback or a
+	// private network.
 	RaftAddr string
+	// TLS, when set, secures the traffic between nodes: the Raft transport
+	// runs over mutual TLS (peers must present a certificate signed by
+	// RootCAs, or ClientCAs when set), and forwarded writes, reads and joins
+	// go to the other nodes' admin endpoints over HTTPS with this node's
+	// certificate. Every node's certificate must be valid for the host of
+	// its RaftAddr and AdminAddr. The admin servers must serve TLS too.
+	TLS *tls.Config
 	// DataDir holds raft.db (BoltDB log + stable store) and snapshots/.
 	DataDir string
 	// AdminAddr is the advertised admin HTTP address; followers forward writes

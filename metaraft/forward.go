@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/subtle"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -68,8 +69,13 @@ func fromWire(w *wireError) error {
 // newForwardClient returns the HTTP client for forwarding: keep-alive
 // connections to the leader sized for many concurrent writers (the default
 // transport keeps only 2 idle connections per host and would reconnect).
-func newForwardClient(timeout time.Duration) *http.Client {
+// With tlsCfg the other nodes are called over HTTPS with this node's
+// certificate.
+func newForwardClient(timeout time.Duration, tlsCfg *tls.Config) *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
+	if tlsCfg != nil {
+		t.TLSClientConfig = tlsCfg.Clone()
+	}
 	t.MaxIdleConns = 256
 	t.MaxIdleConnsPerHost = 128
 	return &http.Client{Timeout: timeout, Transport: t}
@@ -94,17 +100,26 @@ func (n *Node) post(ctx context.Context, path string, in, out any) error {
 	if err != nil {
 		return err
 	}
-	return postJSON(ctx, n.client, addr, path, n.cfg.Token, in, out)
+	return postJSON(ctx, n.client, n.adminURL(addr), path, n.cfg.Token, in, out)
 }
 
-// postJSON posts in to http://addr+path. A failure to connect means nothing
-// was sent (ErrNoLeader, retryable); a failure after that is indeterminate.
-func postJSON(ctx context.Context, c *http.Client, addr, path, token string, in, out any) error {
+// adminURL is the base URL of a node's admin endpoint.
+func (n *Node) adminURL(addr string) string {
+	if n.cfg.TLS != nil {
+		return "https://" + addr
+	}
+	return "http://" + addr
+}
+
+// postJSON posts in to base+path (base: scheme://host:port). A failure to
+// connect means nothing was sent (ErrNoLeader, retryable); a failure after
+// that is indeterminate.
+func postJSON(ctx context.Context, c *http.Client, base, path, token string, in, out any) error {
 	body, err := json.Marshal(in)
 	if err != nil {
 		return err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+addr+path, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+path, bytes.NewReader(body))
 	if err != nil {
 		return err
 	}
@@ -115,18 +130,21 @@ func postJSON(ctx context.Context, c *http.Client, addr, path, token string, in,
 	resp, err := c.Do(req)
 	if err != nil {
 		var op *net.OpError
-		if errors.As(err, &op) && op.Op == "dial" {
+		var certErr *tls.CertificateVerificationError
+		var recErr tls.RecordHeaderError
+		if (errors.As(err, &op) && op.Op == "dial") || errors.As(err, &certErr) || errors.As(err, &recErr) {
+			// Not connected, or the TLS handshake failed: nothing was sent.
 			return fmt.Errorf("%w: %v", ErrNoLeader, err)
 		}
-		return fmt.Errorf("%w: forward to %s: %v", ErrIndeterminate, addr, err)
+		return fmt.Errorf("%w: forward to %s: %v", ErrIndeterminate, base, err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil {
-		return fmt.Errorf("%w: read reply from %s: %v", ErrIndeterminate, addr, err)
+		return fmt.Errorf("%w: read reply from %s: %v", ErrIndeterminate, base, err)
 	}
 	if err := json.Unmarshal(data, out); err != nil {
-		return fmt.Errorf("%w: reply from %s (HTTP %d): %v", ErrIndeterminate, addr, resp.StatusCode, err)
+		return fmt.Errorf("%w: reply from %s (HTTP %d): %v", ErrIndeterminate, base, resp.StatusCode, err)
 	}
 	return nil
 }

@@ -52,7 +52,7 @@ func Open(cfg Config) (*Node, error) {
 	n := &Node{
 		cfg:    cfg,
 		log:    cfg.Logger.With("node", cfg.NodeID),
-		client: newForwardClient(cfg.ApplyTimeout),
+		client: newForwardClient(cfg.ApplyTimeout, cfg.TLS),
 		watch:  newWatchers(),
 		stop:   make(chan struct{}),
 	}
@@ -133,13 +133,21 @@ func openStores(dir string, hlog hclog.Logger) (*raftboltdb.BoltStore, raft.Snap
 
 // openTransport binds the Raft TCP transport; trans is it, or its wrapper.
 func (n *Node) openTransport(hlog hclog.Logger) (*raft.NetworkTransport, raft.Transport, error) {
-	addr, err := net.ResolveTCPAddr("tcp", n.cfg.RaftAddr)
-	if err != nil {
-		return nil, nil, err
-	}
-	tcp, err := raft.NewTCPTransportWithLogger(n.cfg.RaftAddr, addr, 3, 10*time.Second, hlog)
-	if err != nil {
-		return nil, nil, fmt.Errorf("metaraft: raft transport: %w", err)
+	var tcp *raft.NetworkTransport
+	if n.cfg.TLS != nil {
+		stream, err := newTLSStream(n.cfg.RaftAddr, n.cfg.TLS)
+		if err != nil {
+			return nil, nil, err
+		}
+		tcp = raft.NewNetworkTransportWithLogger(stream, 3, 10*time.Second, hlog)
+	} else {
+		addr, err := net.ResolveTCPAddr("tcp", n.cfg.RaftAddr)
+		if err != nil {
+			return nil, nil, err
+		}
+		if tcp, err = raft.NewTCPTransportWithLogger(n.cfg.RaftAddr, addr, 3, 10*time.Second, hlog); err != nil {
+			return nil, nil, fmt.Errorf("metaraft: raft transport: %w", err)
+		}
 	}
 	if n.cfg.WrapTransport != nil {
 		return tcp, n.cfg.WrapTransport(tcp), nil

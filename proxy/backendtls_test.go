@@ -1,21 +1,11 @@
 package proxy_test
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"database/sql"
-	"encoding/pem"
-	"math/big"
-	"net"
-	"os"
-	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/shardline/shardline/internal/mariadbtest"
+	"github.com/shardline/shardline/internal/tlstest"
 	"github.com/shardline/shardline/router"
 )
 
@@ -27,9 +17,10 @@ import (
 func TestBackendTLS(t *testing.T) {
 	mariadbtest.Require(t)
 	dir := t.TempDir()
-	ca, certs := writeTestCerts(t, dir)
+	files := tlstest.WriteCerts(t, dir)
+	ca := files.CA
 	srv, err := mariadbtest.StartServer(mariadbtest.Options{Name: "tls", BaseDir: t.TempDir(), ExtraArgs: []string{
-		"--ssl-ca=" + ca, "--ssl-cert=" + certs[0], "--ssl-key=" + certs[1]}})
+		"--ssl-ca=" + ca, "--ssl-cert=" + files.Cert, "--ssl-key=" + files.Key}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,37 +56,4 @@ func TestBackendTLS(t *testing.T) {
 	var one int
 	err = plain.dbOn("mysql").QueryRow("SELECT 1").Scan(&one)
 	mysqlErr(t, err, 1429, "")
-}
-
-// writeTestCerts writes a CA and a server certificate for 127.0.0.1;
-// it returns the CA path and the server cert and key paths.
-func writeTestCerts(t *testing.T, dir string) (string, [2]string) {
-	t.Helper()
-	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "shardline test CA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour), IsCA: true,
-		BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	caCert, _ := x509.ParseCertificate(caDER)
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "127.0.0.1"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		KeyUsage: x509.KeyUsageDigitalSignature}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, caCert, &key.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, _ := x509.MarshalECPrivateKey(key)
-	write := func(name, typ string, b []byte) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: b}), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	return write("ca.pem", "CERTIFICATE", caDER), [2]string{write("cert.pem", "CERTIFICATE", der), write("key.pem", "EC PRIVATE KEY", keyDER)}
 }

@@ -2,16 +2,38 @@ package main
 
 import (
 	"bytes"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 )
 
-var httpClient = &http.Client{Timeout: 30 * time.Second}
+// setupClient builds the HTTP client: with --ca it trusts that CA (the
+// cluster's, when the nodes run with cluster_tls).
+func (g *globals) setupClient() error {
+	g.client = &http.Client{Timeout: 30 * time.Second}
+	if g.caFile == "" {
+		return nil
+	}
+	pem, err := os.ReadFile(g.caFile)
+	if err != nil {
+		return fmt.Errorf("--ca: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return fmt.Errorf("--ca: no PEM certificate in %s", g.caFile)
+	}
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	g.client.Transport = t
+	return nil
+}
 
 // call sends one request to the admin API and decodes a JSON reply into out
 // (when not nil). A non-2xx reply becomes an error carrying the server's
@@ -21,7 +43,7 @@ func (g *globals) call(method, path string, body, out any) error {
 	if err != nil {
 		return err
 	}
-	resp, err := httpClient.Do(req)
+	resp, err := g.client.Do(req)
 	if err != nil {
 		return err
 	}

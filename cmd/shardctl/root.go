@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -15,6 +16,8 @@ type globals struct {
 	token   string
 	output  string
 	ifMatch string
+	caFile  string
+	client  *http.Client
 	out     io.Writer
 }
 
@@ -46,7 +49,7 @@ func newRoot(g *globals) *cobra.Command {
 			if g.output != "table" && g.output != "json" {
 				return fmt.Errorf("-o must be table or json, not %q", g.output)
 			}
-			return nil
+			return g.setupClient()
 		},
 	}
 	addr := envOr("SHARDCTL_ADDR", "127.0.0.1:9090")
@@ -56,6 +59,7 @@ func newRoot(g *globals) *cobra.Command {
 	pf.StringVar(&g.token, "token", os.Getenv("SHARDCTL_TOKEN"), "admin bearer token (env SHARDCTL_TOKEN)")
 	pf.StringVarP(&g.output, "output", "o", "table", "output format: table|json")
 	pf.StringVar(&g.ifMatch, "if-match", "", "for writes: apply only if the shard map is at this version")
+	pf.StringVar(&g.caFile, "ca", os.Getenv("SHARDCTL_CA"), "PEM file of the CA that signed the admin endpoint's certificate, for an https:// --addr with cluster_tls (env SHARDCTL_CA)")
 	root.AddCommand(mapCmd(g), shardCmd(g), schemaCmd(g), tableCmd(g), clusterCmd(g), txnCmd(g), sequenceCmd(g))
 	return root
 }

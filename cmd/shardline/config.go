@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"os"
@@ -31,6 +33,10 @@ type Config struct {
 	ShardMap router.ShardMap `yaml:"shardmap"`
 	// XA configures cross-shard transactions.
 	XA XAConfig `yaml:"xa"`
+	// ClusterTLS, when set, puts Raft, node-to-node calls and the admin
+	// endpoint under TLS.
+	ClusterTLS *ClusterTLSConfig `yaml:"cluster_tls"`
+	clusterTLS *tls.Config       // loaded from ClusterTLS by loadConfig
 	// Sequences configures global sequences (auto_increment columns of
 	// sharded tables; they need Raft).
 	Sequences SequenceConfig `yaml:"sequences"`
@@ -55,6 +61,35 @@ type RaftConfig struct {
 	DataDir   string   `yaml:"data_dir"`
 	Bootstrap bool     `yaml:"bootstrap"`
 	Join      []string `yaml:"join"`
+}
+
+// ClusterTLSConfig secures the traffic between nodes and the admin
+// endpoint: the Raft transport runs over mutual TLS, the admin endpoint
+// serves HTTPS, and nodes call each other's admin endpoints with their
+// certificate. The certificate must be valid for the hosts of raft.addr and
+// admin.listen (IP SANs for IP addresses) and signed by the CA, which every
+// node trusts.
+type ClusterTLSConfig struct {
+	CertFile string `yaml:"cert_file"`
+	KeyFile  string `yaml:"key_file"`
+	CAFile   string `yaml:"ca_file"`
+}
+
+// load reads the files into a tls.Config for metaraft and admin.
+func (c *ClusterTLSConfig) load() (*tls.Config, error) {
+	cert, err := tls.LoadX509KeyPair(c.CertFile, c.KeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("cluster_tls: %w", err)
+	}
+	pem, err := os.ReadFile(c.CAFile)
+	if err != nil {
+		return nil, fmt.Errorf("cluster_tls.ca_file: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("cluster_tls.ca_file: no PEM certificate in %s", c.CAFile)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{cert}, RootCAs: pool, ClientCAs: pool, MinVersion: tls.VersionTLS12}, nil
 }
 
 // XAConfig configures the two-phase commit coordinator.
@@ -97,7 +132,15 @@ func loadConfig(path string) (Config, error) {
 	if err := dec.Decode(&cfg); err != nil {
 		return cfg, fmt.Errorf("%s: %w", path, err)
 	}
-	return cfg, cfg.validate()
+	if err := cfg.validate(); err != nil {
+		return cfg, err
+	}
+	if cfg.ClusterTLS != nil {
+		if cfg.clusterTLS, err = cfg.ClusterTLS.load(); err != nil {
+			return cfg, err
+		}
+	}
+	return cfg, nil
 }
 
 func (c *Config) validate() error {
@@ -120,6 +163,9 @@ func (c *Config) validate() error {
 	}
 	if c.XA.LockWaitTimeout < 0 || (c.XA.LockWaitTimeout > 0 && c.XA.LockWaitTimeout < time.Second) {
 		return errors.New("xa.lock_wait_timeout: 0 (the servers' own) or at least 1s")
+	}
+	if t := c.ClusterTLS; t != nil && (t.CertFile == "" || t.KeyFile == "" || t.CAFile == "") {
+		return errors.New("cluster_tls: cert_file, key_file and ca_file must all be set")
 	}
 	if c.Raft != nil && c.Admin.Listen == "" {
 		return errors.New("admin.listen: must be set with raft (nodes join and forward through it)")

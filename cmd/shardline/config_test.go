@@ -49,6 +49,14 @@ proxy: {listen: 127.0.0.1:0, users: [{name: u, password: p}], idle_timeut: 1s}`,
 		{"bad auth method", `
 node_id: a
 proxy: {listen: 127.0.0.1:0, users: [{name: u, password: p}], auth_method: plain}`, "auth_method"},
+		{"cluster tls without a key", `
+node_id: a
+proxy: {listen: 127.0.0.1:0, users: [{name: u, password: p}]}
+cluster_tls: {cert_file: c.pem, ca_file: ca.pem}`, "cluster_tls"},
+		{"cluster tls files missing", `
+node_id: a
+proxy: {listen: 127.0.0.1:0, users: [{name: u, password: p}]}
+cluster_tls: {cert_file: /nonexistent/c.pem, key_file: /nonexistent/k.pem, ca_file: /nonexistent/ca.pem}`, "cluster_tls"},
 		{"lock wait under a second", `
 node_id: a
 proxy: {listen: 127.0.0.1:0, users: [{name: u, password: p}]}

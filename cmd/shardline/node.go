@@ -101,7 +101,7 @@ func startNode(cfg Config, log *slog.Logger) (_ *node, err error) {
 	}
 
 	if cfg.Admin.Listen != "" && meta != nil {
-		acfg := admin.Config{Addr: cfg.Admin.Listen, Token: cfg.Admin.Token, Logger: log.With("part", "admin")}
+		acfg := admin.Config{Addr: cfg.Admin.Listen, Token: cfg.Admin.Token, Logger: log.With("part", "admin"), TLS: cfg.clusterTLS}
 		if resolver != nil {
 			acfg.Transactions = func(ctx context.Context) (any, error) { return resolver.InDoubt(ctx) }
 		}
@@ -127,6 +127,7 @@ func startMeta(cfg Config, log *slog.Logger) (*metaraft.Node, error) {
 	mc := metaraft.DefaultConfig()
 	mc.NodeID, mc.RaftAddr, mc.DataDir = cfg.NodeID, cfg.Raft.Addr, cfg.Raft.DataDir
 	mc.AdminAddr, mc.MySQLAddr, mc.Token = cfg.Admin.Listen, cfg.Proxy.Listen, cfg.Admin.Token
+	mc.TLS = cfg.clusterTLS
 	mc.Bootstrap, mc.Join = cfg.Raft.Bootstrap, cfg.Raft.Join
 	mc.Logger = log.With("part", "metaraft")
 	meta, err := metaraft.Open(mc)
