@@ -2,10 +2,8 @@ package admin_test
 
 import (
 	"crypto/tls"
-	"crypto/x509"
 	"io"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 
@@ -21,17 +19,7 @@ import (
 // talk to Raft.
 func TestClusterTLS(t *testing.T) {
 	files := tlstest.WriteCerts(t, t.TempDir())
-	cert, err := tls.LoadX509KeyPair(files.Cert, files.Key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pemCA, err := os.ReadFile(files.CA)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(pemCA)
-	cfg := &tls.Config{Certificates: []tls.Certificate{cert}, RootCAs: pool, ClientCAs: pool, MinVersion: tls.VersionTLS12}
+	cfg, pool := files.Config(t), files.Pool(t)
 
 	ms := []*member{startMemberTLS(t, "n1", nil, nil, cfg)}
 	waitFor(t, "n1 ready", ms[0].node.Ready)

@@ -2,10 +2,11 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"crypto/tls"
 	"io"
 	"log/slog"
 	"net"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,10 +17,17 @@ import (
 	"github.com/shardline/shardline/metaraft"
 )
 
-// startServer runs a single-node metaraft with the real admin API behind an
-// httptest server and returns its URL.
-func startServer(t *testing.T) string {
+// startServer runs a single-node metaraft with the real admin API and
+// returns its URL.
+func startServer(t *testing.T) string { return startServerTLS(t, nil) }
+
+// startServerTLS is startServer with cluster TLS (nil: plain HTTP).
+func startServerTLS(t *testing.T, tlsCfg *tls.Config) string {
 	t.Helper()
+	adminLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -27,15 +35,21 @@ func startServer(t *testing.T) string {
 	raftAddr := l.Addr().String()
 	l.Close()
 	cfg := metaraft.DefaultConfig()
-	cfg.NodeID, cfg.RaftAddr, cfg.AdminAddr, cfg.DataDir = "n1", raftAddr, "127.0.0.1:1", t.TempDir()
-	cfg.Bootstrap, cfg.Token = true, "tok"
+	cfg.NodeID, cfg.RaftAddr, cfg.AdminAddr, cfg.DataDir = "n1", raftAddr, adminLn.Addr().String(), t.TempDir()
+	cfg.Bootstrap, cfg.Token, cfg.TLS = true, "tok", tlsCfg
 	cfg.HeartbeatTimeout, cfg.ElectionTimeout, cfg.LeaderLeaseTimeout = 200*time.Millisecond, 200*time.Millisecond, 100*time.Millisecond
 	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	node, err := metaraft.Open(cfg)
 	if err != nil {
+		adminLn.Close()
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = node.Close() })
+	acfg := admin.DefaultConfig()
+	acfg.Token, acfg.Logger, acfg.TLS = "tok", cfg.Logger, tlsCfg
+	srv := admin.New(acfg, node, nil)
+	go func() { _ = srv.Serve(adminLn) }()
+	t.Cleanup(func() { _ = srv.Shutdown(context.Background()) })
 	deadline := time.Now().Add(10 * time.Second)
 	for !node.Ready() {
 		if time.Now().After(deadline) {
@@ -43,11 +57,10 @@ func startServer(t *testing.T) string {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	acfg := admin.DefaultConfig()
-	acfg.Token, acfg.Logger = "tok", cfg.Logger
-	ts := httptest.NewServer(admin.New(acfg, node, nil).Handler())
-	t.Cleanup(ts.Close)
-	return ts.URL
+	if tlsCfg != nil {
+		return "https://" + cfg.AdminAddr
+	}
+	return "http://" + cfg.AdminAddr
 }
 
 // TestShardctl: if it fails, an operator following DESIGN.md cannot manage

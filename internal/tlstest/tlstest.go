@@ -6,6 +6,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
@@ -67,4 +68,30 @@ func WriteCerts(t testing.TB, dir string) Files {
 	}
 	return Files{CA: write("ca.pem", "CERTIFICATE", caDER), Cert: write("cert.pem", "CERTIFICATE", der),
 		Key: write("key.pem", "EC PRIVATE KEY", keyDER)}
+}
+
+// Config loads the files as a node's cluster TLS configuration: its
+// certificate, and the CA as the root for servers and clients.
+func (f Files) Config(t testing.TB) *tls.Config {
+	t.Helper()
+	cert, err := tls.LoadX509KeyPair(f.Cert, f.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := f.Pool(t)
+	return &tls.Config{Certificates: []tls.Certificate{cert}, RootCAs: pool, ClientCAs: pool, MinVersion: tls.VersionTLS12}
+}
+
+// Pool is a certificate pool holding the CA.
+func (f Files) Pool(t testing.TB) *x509.CertPool {
+	t.Helper()
+	pemCA, err := os.ReadFile(f.CA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pemCA) {
+		t.Fatal("tlstest: no certificate in", f.CA)
+	}
+	return pool
 }
