@@ -30,6 +30,8 @@ type Store interface {
 	DeleteTable(ctx context.Context, schema, table string, ifVersion uint64) (uint64, error)
 	AdvanceSequence(ctx context.Context, name string, atLeast uint64) error
 	Cluster() metaraft.ClusterInfo
+	// ClusterView is Cluster with the states the leader sees (GET /v1/cluster).
+	ClusterView(ctx context.Context) metaraft.ClusterInfo
 	AddNode(ctx context.Context, id, raftAddr, adminAddr, mysqlAddr string) error
 	RemoveNode(ctx context.Context, id string) error
 	Decisions() []metaraft.Decision

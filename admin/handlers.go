@@ -234,7 +234,7 @@ func (s *Server) deleteTable(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getCluster(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, s.store.Cluster())
+	writeJSON(w, http.StatusOK, s.store.ClusterView(r.Context()))
 }
 
 // NodeRequest is the body of POST /v1/cluster/nodes.

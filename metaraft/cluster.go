@@ -23,7 +23,7 @@ type ClusterInfo struct {
 // NodeInfo is one member as this node sees it. State is this node's own Raft
 // state for itself, "leader" for the leader, "follower" for the others;
 // asked on the leader, a member that fails its heartbeats is
-// "unreachable" (a follower cannot tell).
+// "unreachable" (a follower cannot tell; ClusterView asks the leader).
 type NodeInfo struct {
 	ID        string `json:"id"`
 	RaftAddr  string `json:"raft_addr"`
@@ -86,6 +86,46 @@ func (n *Node) Cluster() ClusterInfo {
 		info.Nodes = append(info.Nodes, ni)
 	}
 	return info
+}
+
+// ClusterView is Cluster with the members' states as the leader sees them:
+// a follower asks the leader (only the leader knows which nodes fail
+// heartbeats) and keeps its own view when the leader does not answer
+// within a second.
+func (n *Node) ClusterView(ctx context.Context) ClusterInfo {
+	local := n.Cluster()
+	if n.IsLeader() || local.Leader == "" {
+		return local
+	}
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	var resp clusterResponse
+	if err := n.post(ctx, "/internal/cluster", struct{}{}, &resp); err != nil || resp.Error != nil {
+		return local
+	}
+	states := make(map[string]string, len(resp.Info.Nodes))
+	for _, ni := range resp.Info.Nodes {
+		states[ni.ID] = ni.State
+	}
+	for i, ni := range local.Nodes {
+		if st, ok := states[ni.ID]; ok && ni.ID != n.cfg.NodeID {
+			local.Nodes[i].State = st
+		}
+	}
+	return local
+}
+
+type clusterResponse struct {
+	Info  ClusterInfo `json:"info"`
+	Error *wireError  `json:"error,omitempty"`
+}
+
+func (n *Node) handleCluster(w http.ResponseWriter, r *http.Request) {
+	if !n.IsLeader() {
+		writeJSON(w, http.StatusOK, clusterResponse{Error: toWire(ErrNotLeader)})
+		return
+	}
+	writeJSON(w, http.StatusOK, clusterResponse{Info: n.Cluster()})
 }
 
 // AddNode adds a node to the cluster (voter while there are fewer than 3

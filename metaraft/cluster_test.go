@@ -156,6 +156,14 @@ func TestClusterLeaderFailoverAndRestart(t *testing.T) {
 		return stateOf(newLeader, leader.cfg.NodeID) == "unreachable"
 	})
 	writer := followers(rest, newLeader)[0]
+	waitFor(t, "a follower's cluster view (asked of the leader) shows it too", func() bool {
+		for _, ni := range writer.node.ClusterView(ctxT(t)).Nodes {
+			if ni.ID == leader.cfg.NodeID {
+				return ni.State == "unreachable"
+			}
+		}
+		return false
+	})
 	v2, err := writer.node.PutTable(ctxT(t), "oms", "items", ruleItems, v)
 	if err != nil {
 		t.Fatalf("write after failover: %v", err)

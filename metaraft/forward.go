@@ -171,6 +171,7 @@ func (n *Node) InternalHandler() http.Handler {
 	mux.HandleFunc("POST /internal/lookup", n.handleLookup)
 	mux.HandleFunc("POST /internal/add-node", n.handleAddNode)
 	mux.HandleFunc("POST /internal/remove-node", n.handleRemoveNode)
+	mux.HandleFunc("POST /internal/cluster", n.handleCluster)
 	return n.authorize(mux)
 }
 
