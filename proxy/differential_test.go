@@ -166,13 +166,13 @@ func (g *queryGen) query() genQuery {
 		return genQuery{q, false}
 	case 2: // whole-table aggregates
 		x := t.num[g.rng.Intn(len(t.num))]
-		return genQuery{fmt.Sprintf("SELECT COUNT(*), COUNT(%s), SUM(%s), MIN(%s), MAX(%s), AVG(%s) FROM %s%s",
-			x, x, x, x, x, t.name, g.where(t, "")), false}
+		return genQuery{fmt.Sprintf("SELECT COUNT(*), COUNT(%s), SUM(%s), MIN(%s), MAX(%s), AVG(%s), COUNT(DISTINCT %s) FROM %s%s",
+			x, x, x, x, x, t.group[0], t.name, g.where(t, "")), false}
 	case 3: // GROUP BY, maybe HAVING, maybe ordered
 		gc := t.group[g.rng.Intn(len(t.group))]
 		x := t.num[g.rng.Intn(len(t.num))]
-		q := fmt.Sprintf("SELECT %s, COUNT(*), SUM(%s), MAX(%s), AVG(%s) FROM %s%s GROUP BY %s",
-			gc, x, x, x, t.name, g.where(t, ""), gc)
+		q := fmt.Sprintf("SELECT %s, COUNT(*), SUM(%s), MAX(%s), AVG(%s), COUNT(DISTINCT %s) FROM %s%s GROUP BY %s",
+			gc, x, x, x, x, t.name, g.where(t, ""), gc)
 		if g.rng.Intn(3) == 0 {
 			q += fmt.Sprintf(" HAVING COUNT(*) > %d", g.rng.Intn(5))
 		}

@@ -465,7 +465,7 @@ func (pc *pctx) singlePlan(shard string, assign map[int]*cpart) *Plan {
 }
 
 var aggMap = map[sqlparse.AggFunc]AggFunc{sqlparse.AggCount: AggCount, sqlparse.AggSum: AggSum,
-	sqlparse.AggMin: AggMin, sqlparse.AggMax: AggMax, sqlparse.AggAvg: AggAvg}
+	sqlparse.AggMin: AggMin, sqlparse.AggMax: AggMax, sqlparse.AggAvg: AggAvg, sqlparse.AggCountDistinct: AggCountDistinct}
 
 // mergeSpec builds the merge of a scattered SELECT and the pushed-down
 // LIMIT text.

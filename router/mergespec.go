@@ -108,7 +108,8 @@ const (
 	AggSum                      // sum of partial sums (NULL if all NULL)
 	AggMin
 	AggMax
-	AggAvg // Column holds the partial SUM, CountColumn the partial COUNT
+	AggAvg           // Column holds the partial SUM, CountColumn the partial COUNT
+	AggCountDistinct // Column holds the values (the targets group by them); the merge counts the distinct non-NULL ones
 )
 
 // Aggregate is one aggregate output column.

@@ -220,7 +220,8 @@ func describeMerge(m *MergeSpec) string {
 	if len(m.GroupBy) > 0 {
 		parts = append(parts, fmt.Sprintf("group by %v", m.GroupBy))
 	}
-	names := map[AggFunc]string{AggCount: "count", AggSum: "sum", AggMin: "min", AggMax: "max", AggAvg: "avg"}
+	names := map[AggFunc]string{AggCount: "count", AggSum: "sum", AggMin: "min", AggMax: "max", AggAvg: "avg",
+		AggCountDistinct: "count_distinct"}
 	for _, a := range m.Aggregates {
 		s := fmt.Sprintf("%s(col %d)", names[a.Func], a.Column)
 		if a.Func == AggAvg {

@@ -18,7 +18,8 @@ import (
 //     the offset and the limit. With GROUP BY or aggregates, or DISTINCT with
 //     hidden columns, LIMIT is not pushed down at all;
 //   - COUNT/SUM/MIN/MAX are combined; AVG(x) is pushed down as SUM(x) with a
-//     hidden COUNT(x);
+//     hidden COUNT(x); COUNT(DISTINCT x) in the select list is pushed down as
+//     x with x added to GROUP BY, and the merge counts the distinct values;
 //   - GROUP BY is pushed down (group keys not in the select list become
 //     hidden columns); HAVING is removed from the pushed query and evaluated by
 //     the merge when it is a conjunction of "column-or-aggregate op constant";
@@ -68,6 +69,7 @@ type scatterPlan struct {
 	wcAfter    []bool
 	wildcard   bool
 	avg        []int
+	countDist  []int // select fields that are COUNT(DISTINCT x)
 	hidden     []hiddenCol
 	aggs       []sagg
 	groupBy    []scol
@@ -172,7 +174,18 @@ func (a *analyzer) planScatter(sel *ast.SelectStmt) (*scatterPlan, string) {
 			return nil, "window functions across shards"
 		}
 		sp.texts[i] = exprText(f.Expr)
-		if agg, ok := f.Expr.(*ast.AggregateFuncExpr); ok {
+		if agg, ok := f.Expr.(*ast.AggregateFuncExpr); ok && agg.Distinct && strings.EqualFold(agg.F, ast.AggFuncCount) {
+			if len(agg.Args) != 1 || contains(agg.Args[0], isAgg) || contains(agg.Args[0], isWindow) {
+				return nil, "COUNT(DISTINCT ...) of several expressions across shards"
+			}
+			hasAgg = true
+			sp.countDist = append(sp.countDist, i)
+			name := f.AsName.O
+			if name == "" {
+				name = f.Text()
+			}
+			sp.aggs = append(sp.aggs, sagg{fn: AggCountDistinct, col: scol{cField, i}, name: name})
+		} else if agg, ok := f.Expr.(*ast.AggregateFuncExpr); ok {
 			fn, msg := aggFuncOf(agg)
 			if msg != "" {
 				return nil, msg
@@ -461,10 +474,31 @@ func (a *analyzer) applyScatter(sp *scatterPlan, base *Template) error {
 		info.OrderBy = append(info.OrderBy, ScatterOrder{Column: pos(o.col), Desc: o.desc})
 	}
 	a.st.Scatter = info
-	if len(sp.avg) == 0 && nh == 0 && !sp.dropHaving && sp.limitMode == 0 {
+	if len(sp.avg) == 0 && len(sp.countDist) == 0 && nh == 0 && !sp.dropHaving && sp.limitMode == 0 {
 		info.Template = base
 		return nil
 	}
+	// COUNT(DISTINCT x): the targets return x, grouped by it as well, so
+	// each distinct value comes at most once per target and group.
+	groupBy := sel.GroupBy
+	var exprs []ast.ExprNode
+	for _, i := range sp.countDist {
+		f := sp.fields[i]
+		exprs = append(exprs, f.Expr)
+		arg := f.Expr.(*ast.AggregateFuncExpr).Args[0]
+		f.Expr = arg
+		items := []*ast.ByItem{}
+		if sel.GroupBy != nil {
+			items = append(items, sel.GroupBy.Items...)
+		}
+		sel.GroupBy = &ast.GroupByClause{Items: append(items, &ast.ByItem{Expr: arg, NullOrder: true})}
+	}
+	defer func() {
+		for j, i := range sp.countDist {
+			sp.fields[i].Expr = exprs[j]
+		}
+		sel.GroupBy = groupBy
+	}()
 	for _, i := range sp.avg {
 		sp.fields[i].Expr.(*ast.AggregateFuncExpr).F = ast.AggFuncSum
 	}

@@ -309,6 +309,10 @@ const (
 	AggMin
 	AggMax
 	AggAvg
+	// AggCountDistinct is COUNT(DISTINCT x): the pushed query returns x
+	// (grouped by it too) in the field's place; the merge counts the
+	// distinct non-NULL values per group.
+	AggCountDistinct
 )
 
 // Scatter is how a top-level SELECT runs on several partitions. Column

@@ -16,8 +16,11 @@ type aggregator struct {
 	col      int
 	countCol int
 	float    bool         // the partial SUM is FLOAT/DOUBLE: add in float64
-	cmp      *column      // MIN/MAX comparison (input column)
+	cmp      *column      // MIN/MAX comparison, COUNT(DISTINCT) keys (input column)
 	out      *mysql.Field // merged field, whose type the result takes
+	// maxValues bounds the distinct values one COUNT(DISTINCT) keeps per
+	// group (Options.MaxRows).
+	maxValues int
 }
 
 // aggState is the running state of one aggregate of one group.
@@ -28,16 +31,18 @@ type aggState struct {
 	has   bool // a non-NULL value was added
 	val   mysql.FieldValue
 	buf   []byte
+	seen  map[string]struct{} // COUNT(DISTINCT): the values' keys
 }
 
 func newAggregator(a router.Aggregate, p *plan) aggregator {
 	return aggregator{
-		fn:       a.Func,
-		col:      a.Column,
-		countCol: a.CountColumn,
-		float:    isFloatType(p.inFields[a.Column].Type),
-		cmp:      &p.inCols[a.Column],
-		out:      p.fields[a.Column],
+		fn:        a.Func,
+		col:       a.Column,
+		countCol:  a.CountColumn,
+		float:     isFloatType(p.inFields[a.Column].Type),
+		cmp:       &p.inCols[a.Column],
+		out:       p.fields[a.Column],
+		maxValues: p.maxRows,
 	}
 }
 
@@ -51,6 +56,22 @@ func (a *aggregator) add(st *aggState, row []mysql.FieldValue) error {
 		return err
 	case router.AggMin, router.AggMax:
 		a.addMinMax(st, v)
+		return nil
+	case router.AggCountDistinct:
+		if v.Type == mysql.FieldValueTypeNull {
+			return nil
+		}
+		st.buf = a.cmp.appendKey(st.buf[:0], v)
+		if _, ok := st.seen[string(st.buf)]; ok {
+			return nil
+		}
+		if len(st.seen) >= a.maxValues {
+			return errTooManyRows(a.maxValues, "distinct values")
+		}
+		if st.seen == nil {
+			st.seen = map[string]struct{}{}
+		}
+		st.seen[string(st.buf)] = struct{}{}
 		return nil
 	case router.AggAvg:
 		if n := &row[a.countCol]; n.Type != mysql.FieldValueTypeNull {
@@ -106,6 +127,8 @@ func (a *aggregator) result(st *aggState) (mysql.FieldValue, error) {
 	switch a.fn {
 	case router.AggCount:
 		return mysql.NewFieldValue(mysql.FieldValueTypeSigned, uint64(st.count), nil), nil
+	case router.AggCountDistinct:
+		return mysql.NewFieldValue(mysql.FieldValueTypeSigned, uint64(len(st.seen)), nil), nil
 	case router.AggMin, router.AggMax:
 		return st.val, nil // NULL when nothing was added
 	}

@@ -22,12 +22,15 @@ func mergedFields(in []*mysql.Field, aggs []router.Aggregate) []*mysql.Field {
 		switch {
 		case a.Func == router.AggAvg:
 			f = avgField(f)
-		case a.Func == router.AggCount && !isIntType(f.Type):
+		case a.Func == router.AggCount && !isIntType(f.Type), a.Func == router.AggCountDistinct:
 			f = countField(f)
 		}
 		if a.Name != "" {
 			f.Name = []byte(a.Name)
 		}
+		// Dump sends Data, the definition as the backend sent it, when set:
+		// drop it so the changed name and type are what the client sees.
+		f.Data = nil
 		out[a.Column] = &f
 	}
 	return out

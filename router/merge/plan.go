@@ -59,7 +59,7 @@ func checkSpec(spec *router.MergeSpec, n int) error {
 	var idx []int
 	idx = append(idx, spec.GroupBy...)
 	for _, a := range spec.Aggregates {
-		if a.Func < router.AggCount || a.Func > router.AggAvg {
+		if a.Func < router.AggCount || a.Func > router.AggCountDistinct {
 			return errBadSpec("unknown aggregate function %d", a.Func)
 		}
 		idx = append(idx, a.Column)
