@@ -7,15 +7,22 @@ import (
 	"github.com/go-mysql-org/go-mysql/mysql"
 )
 
-// collationCache knows the real collation of table columns per shard. A
-// server reports the connection's collation in a result's column definitions,
-// not the column's, so a merge that compares strings (ORDER BY, GROUP BY,
-// DISTINCT, MIN/MAX) must look the column's collation up to compare as the
-// server would. Entries are per physical table and dropped on any DDL the
-// proxy runs.
+// collationCache knows the real collation of table columns per shard, and
+// the definition of ENUM columns. A server reports the connection's
+// collation in a result's column definitions, not the column's, so a merge
+// that compares strings (ORDER BY, GROUP BY, DISTINCT, MIN/MAX) must look
+// the column's collation up to compare as the server would; and an ENUM
+// sorts by the position of its value, which only the definition tells.
+// Entries are per physical table and dropped on any DDL the proxy runs.
 type collationCache struct {
 	mu     sync.Mutex
-	tables map[string]map[string]uint16 // "shard/schema/table" → column → collation id
+	tables map[string]map[string]columnInfo // "shard/schema/table" → column → info
+}
+
+// columnInfo is what a merge needs to know of one table column.
+type columnInfo struct {
+	collation uint16
+	enum      []string // ENUM values in definition order; nil otherwise
 }
 
 func (c *collationCache) invalidate() {
@@ -35,25 +42,35 @@ func isStringType(t byte) bool {
 }
 
 // columnCollations returns the collation of every string column of fields
-// that comes straight from a table column, looked up on shard.
-func (s *Session) columnCollations(shard string, fields []*mysql.Field) map[int]uint16 {
-	var out map[int]uint16
+// that comes straight from a table column, looked up on shard, and the
+// definitions of the ENUM ones.
+func (s *Session) columnCollations(shard string, fields []*mysql.Field) (map[int]uint16, map[int][]string) {
+	var colls map[int]uint16
+	var enums map[int][]string
 	for i, f := range fields {
 		if !isStringType(f.Type) || len(f.OrgTable) == 0 || len(f.OrgName) == 0 || f.Flag&mysql.BINARY_FLAG != 0 {
 			continue
 		}
 		cols := s.tableCollations(shard, string(f.Schema), string(f.OrgTable))
-		if id, ok := cols[strings.ToLower(string(f.OrgName))]; ok {
-			if out == nil {
-				out = map[int]uint16{}
+		info, ok := cols[strings.ToLower(string(f.OrgName))]
+		if !ok {
+			continue
+		}
+		if colls == nil {
+			colls = map[int]uint16{}
+		}
+		colls[i] = info.collation
+		if info.enum != nil {
+			if enums == nil {
+				enums = map[int][]string{}
 			}
-			out[i] = id
+			enums[i] = info.enum
 		}
 	}
-	return out
+	return colls, enums
 }
 
-func (s *Session) tableCollations(shard, schema, table string) map[string]uint16 {
+func (s *Session) tableCollations(shard, schema, table string) map[string]columnInfo {
 	c := &s.srv.collations
 	key := shard + "/" + schema + "/" + table
 	c.mu.Lock()
@@ -62,13 +79,13 @@ func (s *Session) tableCollations(shard, schema, table string) map[string]uint16
 	if ok {
 		return cols
 	}
-	cols = map[string]uint16{}
+	cols = map[string]columnInfo{}
 	bc, err := s.acquireFree(shard)
 	if err != nil {
 		return nil // compare by the reported collation; do not cache the failure
 	}
 	defer bc.pool.put(bc)
-	r, err := bc.exec("SELECT c.COLUMN_NAME, co.ID FROM information_schema.COLUMNS c " +
+	r, err := bc.exec("SELECT c.COLUMN_NAME, co.ID, c.DATA_TYPE, c.COLUMN_TYPE FROM information_schema.COLUMNS c " +
 		"JOIN information_schema.COLLATIONS co ON co.COLLATION_NAME = c.COLLATION_NAME " +
 		"WHERE c.TABLE_SCHEMA = '" + escapeString(schema) + "' AND c.TABLE_NAME = '" + escapeString(table) + "'")
 	if err != nil {
@@ -77,15 +94,60 @@ func (s *Session) tableCollations(shard, schema, table string) map[string]uint16
 	for i := range r.Values {
 		name, _ := r.GetString(i, 0)
 		id, _ := r.GetUint(i, 1)
-		cols[strings.ToLower(name)] = uint16(id)
+		info := columnInfo{collation: uint16(id)}
+		if typ, _ := r.GetString(i, 2); strings.EqualFold(typ, "enum") {
+			def, _ := r.GetString(i, 3)
+			info.enum = parseEnumDefinition(def)
+		}
+		cols[strings.ToLower(name)] = info
 	}
 	c.mu.Lock()
 	if c.tables == nil {
-		c.tables = map[string]map[string]uint16{}
+		c.tables = map[string]map[string]columnInfo{}
 	}
 	c.tables[key] = cols
 	c.mu.Unlock()
 	return cols
+}
+
+// parseEnumDefinition reads the values of COLUMN_TYPE "enum('a','b','it”s')".
+// It returns nil for anything else (the column then sorts by text).
+func parseEnumDefinition(def string) []string {
+	if len(def) < 6 || !strings.EqualFold(def[:5], "enum(") || def[len(def)-1] != ')' {
+		return nil
+	}
+	in := def[5 : len(def)-1]
+	var vals []string
+	for len(in) > 0 {
+		if in[0] != '\'' {
+			return nil
+		}
+		var b strings.Builder
+		i := 1
+		for ; i < len(in); i++ {
+			if in[i] == '\'' {
+				if i+1 < len(in) && in[i+1] == '\'' {
+					b.WriteByte('\'')
+					i++
+					continue
+				}
+				break
+			}
+			b.WriteByte(in[i])
+		}
+		if i >= len(in) {
+			return nil
+		}
+		vals = append(vals, b.String())
+		in = in[i+1:]
+		if len(in) > 0 {
+			if in[0] != ',' {
+				return nil
+			}
+			in = in[1:]
+		}
+	}
+	return vals
 }
 
 func escapeString(s string) string {

@@ -51,7 +51,7 @@ func (s *Session) execScatter(p *router.Plan, a *stmtArgs) error {
 	spec = spec.Resolve(len(streams[0].Fields())) // SELECT * with hidden sort columns
 	opts := merge.Options{MaxRows: s.srv.cfg.MergeMaxRows}
 	if len(spec.OrderBy) > 0 || len(spec.GroupBy) > 0 || spec.Distinct || len(spec.Aggregates) > 0 {
-		opts.Collations = s.columnCollations(p.Targets[0].Shard, streams[0].Fields())
+		opts.Collations, opts.Enums = s.columnCollations(p.Targets[0].Shard, streams[0].Fields())
 	}
 	merged, err := merge.New(spec, streams, opts)
 	if err != nil {

@@ -49,7 +49,7 @@ var schemaDDL = []string{
 		qty INT NOT NULL) ENGINE=InnoDB`,
 	`CREATE TABLE users_h (id BIGINT PRIMARY KEY, name VARCHAR(32) NOT NULL, score INT NULL,
 		city VARCHAR(16) NOT NULL) ENGINE=InnoDB`,
-	`CREATE TABLE events_r (id INT PRIMARY KEY, kind VARCHAR(8) NOT NULL, v DOUBLE NOT NULL) ENGINE=InnoDB`,
+	`CREATE TABLE events_r (id INT PRIMARY KEY, kind ENUM('view','click','buy') NOT NULL, v DOUBLE NOT NULL) ENGINE=InnoDB`,
 	`CREATE TABLE countries (code CHAR(2) PRIMARY KEY, name VARCHAR(32) NOT NULL) ENGINE=InnoDB`,
 }
 

@@ -24,6 +24,28 @@ const (
 type column struct {
 	kind valKind
 	str  *strCmp // kindString only
+	// enum, when set, orders the column by the position of its value in the
+	// ENUM definition (unknown values first, like MySQL's index 0).
+	enum map[string]int
+}
+
+// withEnums returns a copy of cols whose ENUM columns order by position.
+func withEnums(cols []column, enums map[int][]string) []column {
+	if len(enums) == 0 {
+		return cols
+	}
+	out := append([]column(nil), cols...)
+	for i, vals := range enums {
+		if i < 0 || i >= len(out) {
+			continue
+		}
+		m := make(map[string]int, len(vals))
+		for pos, v := range vals {
+			m[v] = pos + 1
+		}
+		out[i].enum = m
+	}
+	return out
 }
 
 // newColumn derives the comparison rule from a result set field. coll, when
@@ -69,6 +91,9 @@ func (c *column) compare(a, b *mysql.FieldValue) int {
 	an, bn := a.Type == mysql.FieldValueTypeNull, b.Type == mysql.FieldValueTypeNull
 	if an || bn {
 		return cmpBool(!an, !bn)
+	}
+	if c.enum != nil && a.Type == mysql.FieldValueTypeString && b.Type == mysql.FieldValueTypeString {
+		return cmpOrder(c.enum[string(a.AsString())], c.enum[string(b.AsString())])
 	}
 	switch c.kind {
 	case kindNumeric:

@@ -22,7 +22,7 @@ type streamGroups struct {
 }
 
 func newStreamGroups(p *plan, in *inputSet) *streamGroups {
-	g := &streamGroups{p: p, src: newKMerge(in, newRowCmp(p.spec.OrderBy, p.inCols)),
+	g := &streamGroups{p: p, src: newKMerge(in, newRowCmp(p.spec.OrderBy, p.orderIn)),
 		sameKey: newRowCmp(p.spec.OrderBy, p.inCols)}
 	for _, a := range p.spec.Aggregates {
 		g.aggs = append(g.aggs, newAggregator(a, p))

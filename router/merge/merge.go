@@ -70,6 +70,11 @@ type Options struct {
 	// would otherwise compare as general_ci. _bin columns are recognised by
 	// BINARY_FLAG without help.
 	Collations map[int]uint16
+	// Enums gives the definition of ENUM columns by column index (values in
+	// definition order). MySQL sorts an ENUM by the position of its value,
+	// not by its text, and so do the targets' pushed-down ORDER BY: the
+	// merge orders such a column the same way.
+	Enums map[int][]string
 }
 
 // New combines inputs (all with the same columns) as spec says and returns

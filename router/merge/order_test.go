@@ -121,3 +121,43 @@ func TestLimitOffset(t *testing.T) {
 		})
 	}
 }
+
+// TestOrderMergeEnum: with Options.Enums an ENUM column orders by the
+// position of its value in the definition, as MySQL (and each target's
+// pushed-down ORDER BY) does, in the k-way merge and in the sort after a
+// GROUP BY. If it fails, ORDER BY an ENUM across shards interleaves the
+// targets' rows wrongly.
+func TestOrderMergeEnum(t *testing.T) {
+	f := []*mysql.Field{strF("kind", 45)}
+	enums := map[int][]string{0: {"view", "click", "buy"}}
+	inputs := func() []*sliceStream {
+		return []*sliceStream{ // each sorted by position, as MariaDB sends them
+			newSlice(f, row(S("view")), row(S("buy"))),
+			newSlice(f, row(S("click")), row(S("buy"))),
+		}
+	}
+	for _, c := range []struct {
+		name string
+		spec router.MergeSpec
+		want []string
+	}{
+		{"k-way merge", router.MergeSpec{Limit: -1, OrderBy: []router.OrderColumn{{Column: 0}}},
+			[]string{"view", "click", "buy", "buy"}},
+		{"descending", router.MergeSpec{Limit: -1, OrderBy: []router.OrderColumn{{Column: 0, Desc: true}}},
+			[]string{"buy", "buy", "click", "view"}},
+		{"distinct", router.MergeSpec{Limit: -1, Distinct: true, OrderBy: []router.OrderColumn{{Column: 0}}},
+			[]string{"view", "click", "buy"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			in := inputs()
+			if c.spec.OrderBy[0].Desc {
+				in = []*sliceStream{newSlice(f, row(S("buy")), row(S("view"))), newSlice(f, row(S("buy")), row(S("click")))}
+			}
+			got, err := run(t, &c.spec, Options{Enums: enums}, in...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			equalLines(t, got, c.want)
+		})
+	}
+}

@@ -14,8 +14,11 @@ type plan struct {
 	outFields []*mysql.Field // what the client sees
 	inCols    []column       // comparison of input values (MIN/MAX, group keys)
 	cols      []column       // comparison of merged values (ORDER BY, HAVING, DISTINCT)
-	having    []condition
-	maxRows   int
+	// orderIn and orderCols are inCols and cols for ordering: ENUM columns
+	// by position (Options.Enums); equality and HAVING use the others.
+	orderIn, orderCols []column
+	having             []condition
+	maxRows            int
 }
 
 func newPlan(spec *router.MergeSpec, inputs []router.RowStream, opts Options) (*plan, error) {
@@ -43,6 +46,7 @@ func newPlan(spec *router.MergeSpec, inputs []router.RowStream, opts Options) (*
 	p.outFields = p.fields[:visible]
 	p.inCols = columnsOf(inFields, opts.Collations)
 	p.cols = columnsOf(p.fields, opts.Collations)
+	p.orderIn, p.orderCols = withEnums(p.inCols, opts.Enums), withEnums(p.cols, opts.Enums)
 	having, err := newConditions(spec.Having)
 	if err != nil {
 		return nil, err
@@ -105,7 +109,7 @@ func (p *plan) source(in *inputSet) source {
 	case p.grouped():
 		src, sorted = newGroupSource(p, in), false
 	case len(p.spec.OrderBy) > 0:
-		src = newKMerge(in, newRowCmp(p.spec.OrderBy, p.cols))
+		src = newKMerge(in, newRowCmp(p.spec.OrderBy, p.orderCols))
 	default:
 		src = &concat{in: in}
 	}
@@ -121,7 +125,7 @@ func (p *plan) source(in *inputSet) source {
 	}
 	if !sorted {
 		if order := p.groupOrder(); len(order) > 0 {
-			src = &sortSource{src: src, cmp: newRowCmp(order, p.cols)}
+			src = &sortSource{src: src, cmp: newRowCmp(order, p.orderCols)}
 		}
 	}
 	return src
