@@ -16,7 +16,13 @@ import (
 // Entries are per physical table and dropped on any DDL the proxy runs.
 type collationCache struct {
 	mu     sync.Mutex
-	tables map[string]map[string]columnInfo // "shard/schema/table" → column → info
+	tables map[string]*tableInfo // "shard/schema/table"
+}
+
+// tableInfo is what the proxy knows of one physical table's columns.
+type tableInfo struct {
+	cols  map[string]columnInfo // lower-case name → info (string columns)
+	order []string              // every column, lower case, in table order
 }
 
 // columnInfo is what a merge needs to know of one table column.
@@ -51,8 +57,11 @@ func (s *Session) columnCollations(shard string, fields []*mysql.Field) (map[int
 		if !isStringType(f.Type) || len(f.OrgTable) == 0 || len(f.OrgName) == 0 || f.Flag&mysql.BINARY_FLAG != 0 {
 			continue
 		}
-		cols := s.tableCollations(shard, string(f.Schema), string(f.OrgTable))
-		info, ok := cols[strings.ToLower(string(f.OrgName))]
+		ti := s.tableInfo(shard, string(f.Schema), string(f.OrgTable))
+		if ti == nil {
+			continue
+		}
+		info, ok := ti.cols[strings.ToLower(string(f.OrgName))]
 		if !ok {
 			continue
 		}
@@ -70,44 +79,65 @@ func (s *Session) columnCollations(shard string, fields []*mysql.Field) (map[int
 	return colls, enums
 }
 
-func (s *Session) tableCollations(shard, schema, table string) map[string]columnInfo {
+// tableColumns returns the columns of a physical table in table order
+// (router.Session.TableColumns: INSERTs without a column list).
+func (s *Session) tableColumns(shard, schema, table string) ([]string, error) {
+	ti := s.tableInfo(shard, schema, table)
+	if ti == nil {
+		return nil, nil
+	}
+	return ti.order, nil
+}
+
+// tableInfo looks a physical table's columns up on shard, once per DDL
+// epoch. nil when the lookup fails (not cached: it is retried).
+func (s *Session) tableInfo(shard, schema, table string) *tableInfo {
 	c := &s.srv.collations
 	key := shard + "/" + schema + "/" + table
 	c.mu.Lock()
-	cols, ok := c.tables[key]
+	ti, ok := c.tables[key]
 	c.mu.Unlock()
 	if ok {
-		return cols
+		return ti
 	}
-	cols = map[string]columnInfo{}
 	bc, err := s.acquireFree(shard)
-	if err != nil {
-		return nil // compare by the reported collation; do not cache the failure
-	}
-	defer bc.pool.put(bc)
-	r, err := bc.exec("SELECT c.COLUMN_NAME, co.ID, c.DATA_TYPE, c.COLUMN_TYPE FROM information_schema.COLUMNS c " +
-		"JOIN information_schema.COLLATIONS co ON co.COLLATION_NAME = c.COLLATION_NAME " +
-		"WHERE c.TABLE_SCHEMA = '" + escapeString(schema) + "' AND c.TABLE_NAME = '" + escapeString(table) + "'")
 	if err != nil {
 		return nil
 	}
+	defer bc.pool.put(bc)
+	r, err := bc.exec("SELECT c.COLUMN_NAME, co.ID, c.DATA_TYPE, c.COLUMN_TYPE FROM information_schema.COLUMNS c " +
+		"LEFT JOIN information_schema.COLLATIONS co ON co.COLLATION_NAME = c.COLLATION_NAME " +
+		"WHERE c.TABLE_SCHEMA = '" + escapeString(schema) + "' AND c.TABLE_NAME = '" + escapeString(table) + "' " +
+		"ORDER BY c.ORDINAL_POSITION")
+	if err != nil {
+		return nil
+	}
+	ti = &tableInfo{cols: map[string]columnInfo{}}
 	for i := range r.Values {
 		name, _ := r.GetString(i, 0)
+		name = strings.ToLower(name)
+		ti.order = append(ti.order, name)
 		id, _ := r.GetUint(i, 1)
+		if id == 0 {
+			continue // not a string column
+		}
 		info := columnInfo{collation: uint16(id)}
 		if typ, _ := r.GetString(i, 2); strings.EqualFold(typ, "enum") {
 			def, _ := r.GetString(i, 3)
 			info.enum = parseEnumDefinition(def)
 		}
-		cols[strings.ToLower(name)] = info
+		ti.cols[name] = info
+	}
+	if len(ti.order) == 0 {
+		return ti // no such table (yet): not cached
 	}
 	c.mu.Lock()
 	if c.tables == nil {
-		c.tables = map[string]map[string]columnInfo{}
+		c.tables = map[string]*tableInfo{}
 	}
-	c.tables[key] = cols
+	c.tables[key] = ti
 	c.mu.Unlock()
-	return cols
+	return ti
 }
 
 // parseEnumDefinition reads the values of COLUMN_TYPE "enum('a','b','it”s')".

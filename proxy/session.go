@@ -63,11 +63,15 @@ type Session struct {
 	buf       []byte // reusable packet buffer for writes
 	rbuf      []byte // reusable buffer for client commands
 	closeOnce sync.Once
+	// columnsFn is tableColumns, bound once (router.Session.TableColumns).
+	columnsFn func(shard, schema, table string) ([]string, error)
 }
 
 func newSession(s *Server, c *bufConn) *Session {
-	return &Session{srv: s, raw: c, autocommit: true,
+	sess := &Session{srv: s, raw: c, autocommit: true,
 		stmts: map[uint32]*clientStmt{}, log: s.log}
+	sess.columnsFn = sess.tableColumns
+	return sess
 }
 
 func (s *Session) attach(c *clientConn) {
@@ -109,7 +113,7 @@ func (s *Session) status() uint16 {
 }
 
 func (s *Session) routerSession() router.Session {
-	return router.Session{DB: s.st.db, InTxn: s.txn != nil, ConnectionID: s.id}
+	return router.Session{DB: s.st.db, InTxn: s.txn != nil, ConnectionID: s.id, TableColumns: s.columnsFn}
 }
 
 // run is the command loop.

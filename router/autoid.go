@@ -31,14 +31,14 @@ type autoFill struct {
 
 // autoFill returns the generated values of the INSERT into t, nil when no
 // row needs one.
-func (pc *pctx) autoFill(t *tref) (*autoFill, error) {
+func (pc *pctx) autoFill(t *tref, columns []string) (*autoFill, error) {
 	ins := pc.st.Insert
 	col := t.rule.rule.AutoIncrement
-	if col == "" || ins.Columns == nil {
+	if col == "" || columns == nil {
 		return nil, nil
 	}
 	a := &autoFill{col: sqlparse.QuoteName(col), idx: -1}
-	for i, c := range ins.Columns {
+	for i, c := range columns {
 		if strings.EqualFold(c, col) {
 			a.idx = i
 		}

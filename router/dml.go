@@ -542,22 +542,35 @@ func (pc *pctx) planInsert() (*Plan, error) {
 			return nil, unsupported("%s into sharded table %s with a subquery on %s table %s", verb, t.String(), clsName(c), pc.refs[i].String())
 		}
 	}
-	if ins.Columns == nil {
-		return nil, unsupported("%s into sharded table %s without a column list (the shard key %s must be named)", verb, t.String(), rule.rule.ShardKey)
+	columns := ins.Columns
+	if columns == nil {
+		if pc.sess.TableColumns == nil {
+			return nil, unsupported("%s into sharded table %s without a column list (the shard key %s must be named)", verb, t.String(), rule.rule.ShardKey)
+		}
+		p0 := rule.parts[0]
+		cols, err := pc.sess.TableColumns(p0.shard, p0.schema, p0.table)
+		if err != nil {
+			return nil, err
+		}
+		if len(cols) == 0 {
+			return nil, unsupported("%s into sharded table %s without a column list: the columns of %s.%s on shard %s are unknown; name the columns",
+				verb, t.String(), p0.schema, p0.table, p0.shard)
+		}
+		columns = cols
 	}
 	keyIdx := -1
-	for i, c := range ins.Columns {
+	for i, c := range columns {
 		if c == rule.key {
 			keyIdx = i
 			break
 		}
 	}
 	for r, row := range ins.Rows {
-		if len(row) != len(ins.Columns) {
+		if len(row) != len(columns) {
 			return nil, mysql.NewError(mysql.ER_WRONG_VALUE_COUNT_ON_ROW, fmt.Sprintf("Column count doesn't match value count at row %d", r+1))
 		}
 	}
-	auto, err := pc.autoFill(t)
+	auto, err := pc.autoFill(t, columns)
 	if err != nil {
 		return nil, err
 	}

@@ -84,7 +84,9 @@ type goldenCase struct {
 	// LastInsertID is Session.LastInsertID.
 	LastInsertID uint64 `json:"last_insert_id,omitempty"`
 	// ConnectionID is Session.ConnectionID.
-	ConnectionID uint32      `json:"connection_id,omitempty"`
+	ConnectionID uint32 `json:"connection_id,omitempty"`
+	// TableColumns is what Session.TableColumns answers for every table.
+	TableColumns []string    `json:"table_columns,omitempty"`
 	Plan         *goldenPlan `json:"plan,omitempty"`
 	Error        string      `json:"error,omitempty"`
 }
@@ -159,7 +161,11 @@ func TestGolden(t *testing.T) {
 					args[j] = a
 				}
 			}
-			pl, err := p.Plan(c.SQL, args, m, Session{DB: db, AutoIDs: c.AutoIDs, NoAutoValueOnZero: c.NoAutoZero, LastInsertID: c.LastInsertID, ConnectionID: c.ConnectionID})
+			sess := Session{DB: db, AutoIDs: c.AutoIDs, NoAutoValueOnZero: c.NoAutoZero, LastInsertID: c.LastInsertID, ConnectionID: c.ConnectionID}
+			if c.TableColumns != nil {
+				sess.TableColumns = func(shard, schema, table string) ([]string, error) { return c.TableColumns, nil }
+			}
+			pl, err := p.Plan(c.SQL, args, m, sess)
 			var got goldenCase
 			got = *c
 			got.Plan, got.Error = nil, ""

@@ -32,6 +32,11 @@ type Session struct {
 	// ConnectionID is the client session's id (the one KILL takes), written
 	// in place of CONNECTION_ID(): the backend would answer with its own.
 	ConnectionID uint32
+	// TableColumns, when set, returns the columns of a physical table in
+	// table order (lower case), looked up on its shard: an INSERT without a
+	// column list into a sharded table needs them to find the shard key's
+	// value. Nil: such INSERTs are refused.
+	TableColumns func(shard, schema, table string) ([]string, error)
 }
 
 // planCacheSize bounds the plans cached per shard map.
@@ -112,6 +117,9 @@ func (p *Planner) Plan(sql string, args []any, m *ShardMap, s Session) (*Plan, e
 		}
 		pl, err = planStatement(c, st, args, s)
 		cache = cache && !st.UsesLastID && !st.UsesConnID // the plan holds the session's values
+		// An INSERT without a column list was routed by the table's current
+		// columns, which a later ALTER TABLE may change.
+		cache = cache && (st.Insert == nil || st.Insert.Columns != nil)
 	}
 	if err != nil {
 		return nil, err
