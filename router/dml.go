@@ -556,7 +556,7 @@ func (pc *pctx) planInsert() (*Plan, error) {
 			return nil, unsupported("%s into sharded table %s without a column list: the columns of %s.%s on shard %s are unknown; name the columns",
 				verb, t.String(), p0.schema, p0.table, p0.shard)
 		}
-		columns = cols
+		columns, pc.insertCols = cols, cols
 	}
 	keyIdx := -1
 	for i, c := range columns {

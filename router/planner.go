@@ -313,6 +313,11 @@ type pctx struct {
 	args []any
 	sess Session
 	refs []tref
+	// insertCols is the column list an INSERT without one was routed by
+	// (looked up on the shard); it is written after the table name, so a
+	// table whose columns changed since makes the shard refuse the row
+	// instead of storing it under another shard key.
+	insertCols []string
 }
 
 func planStatement(c *compiled, st *sqlparse.Statement, args []any, s Session) (*Plan, error) {
@@ -476,6 +481,16 @@ func (r *renderer) renderHole(h sqlparse.Hole, b *strings.Builder, params *[]int
 			b.WriteString(p.qualified)
 		} else {
 			b.WriteString(r.pc.defaultName(h.Ref))
+		}
+		if r.pc.insertCols != nil && h.Ref == r.pc.st.Insert.Table {
+			b.WriteString(" (")
+			for i, c := range r.pc.insertCols {
+				if i > 0 {
+					b.WriteByte(',')
+				}
+				b.WriteString(sqlparse.QuoteName(c))
+			}
+			b.WriteByte(')')
 		}
 	case sqlparse.HoleQualifier:
 		if p := r.assign(h.Ref); p != nil {
