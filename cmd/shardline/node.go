@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	promsink "github.com/armon/go-metrics/prometheus"
+	gometrics "github.com/hashicorp/go-metrics/compat"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
@@ -59,6 +61,9 @@ func startNode(cfg Config, log *slog.Logger) (_ *node, err error) {
 		maps.m.Store(&m)
 		deps.Map = maps
 	} else {
+		if err := exportRaftMetrics(reg); err != nil {
+			return nil, err
+		}
 		if meta, err = startMeta(cfg, log); err != nil {
 			return nil, err
 		}
@@ -215,4 +220,22 @@ func (s shardConns) Names() []string { return s.s.ShardNames() }
 
 func (s shardConns) Conn(ctx context.Context, shard string) (xa.Conn, func(), error) {
 	return s.s.BackendConn(ctx, shard)
+}
+
+// exportRaftMetrics publishes hashicorp/raft's own metrics (commit and apply
+// times, replication, snapshots, leadership changes) on /metrics, prefixed
+// shardline_raft_. raft reports them through the go-metrics global (armon's
+// API in its default build), which this routes to a Prometheus sink on reg.
+// One node per process: the global is the process's.
+func exportRaftMetrics(reg prometheus.Registerer) error {
+	sink, err := promsink.NewPrometheusSinkFrom(promsink.PrometheusOpts{Registerer: reg, Expiration: 5 * time.Minute, Name: "shardline_raft"})
+	if err != nil {
+		return fmt.Errorf("raft metrics: %w", err)
+	}
+	mc := gometrics.DefaultConfig("shardline")
+	mc.EnableHostname, mc.EnableRuntimeMetrics, mc.EnableServiceLabel = false, false, false
+	if _, err := gometrics.NewGlobal(mc, sink); err != nil {
+		return fmt.Errorf("raft metrics: %w", err)
+	}
+	return nil
 }

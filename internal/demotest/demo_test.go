@@ -126,6 +126,10 @@ func walkthrough(t *testing.T, n demoNode, id int64) {
 	if after, err := metric(n.admin, "shardline_xa_commits_2pc_total"); err != nil || after < before+1 {
 		t.Errorf("%s: shardline_xa_commits_2pc_total %v -> %v (%v): the commit did not run as XA 2PC", n.id, before, after, err)
 	}
+	// hashicorp/raft's own metrics are exported too (every node stores log batches).
+	if batches, err := metric(n.admin, "shardline_raft_boltdb_logsPerBatch_count"); err != nil || batches < 1 {
+		t.Errorf("%s: raft's metrics missing from /metrics: shardline_raft_boltdb_logsPerBatch_count %v (%v)", n.id, batches, err)
+	}
 	if err := crossShardTxn(ctx, db, id+5, false); err != nil {
 		t.Fatalf("%s: rolled-back transaction: %v", n.id, err)
 	}
