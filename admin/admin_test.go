@@ -9,6 +9,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/shardline/shardline/admin"
+	"github.com/shardline/shardline/internal/mariadbtest"
 	"github.com/shardline/shardline/metaraft"
 	"github.com/shardline/shardline/router"
 )
@@ -34,7 +35,7 @@ func TestAuth(t *testing.T) {
 		{"GET", "/metrics", "", http.StatusOK},
 	}
 	for _, tt := range tests {
-		code, body := call(t, tt.method, m.url+tt.path, tt.tok, nil)
+		code, body := call(t, tt.method, m.URL+tt.path, tt.tok, nil)
 		if code != tt.want {
 			t.Errorf("%s %s token %q: %d %s, want %d", tt.method, tt.path, tt.tok, code, body, tt.want)
 		}
@@ -49,7 +50,7 @@ func TestAuth(t *testing.T) {
 // If-Match must be 409, bad bodies 400, unknown names 404).
 func TestShardMapAPI(t *testing.T) {
 	m := startMember(t, "n1", nil, nil)
-	waitFor(t, "ready", m.node.Ready)
+	waitFor(t, "ready", m.Node.Ready)
 	rule := `{"shard_key": "user_id", "algorithm": "mod", "partitions": [{"shard": "t3306", "table": "order_01"}, {"shard": "t3307", "table": "order_02"}]}`
 	steps := []struct {
 		name, method, path, body string
@@ -78,7 +79,7 @@ func TestShardMapAPI(t *testing.T) {
 		if st.body != "" {
 			body = st.body
 		}
-		code, out := call(t, st.method, m.url+st.path, token, body, st.hdr...)
+		code, out := call(t, st.method, m.URL+st.path, token, body, st.hdr...)
 		if code != st.want || !strings.Contains(string(out), st.wantIn) {
 			t.Fatalf("%s: %d %s, want %d containing %s", st.name, code, out, st.want, st.wantIn)
 		}
@@ -95,10 +96,10 @@ func TestBadRuleNamesField(t *testing.T) {
 		t.Skip("router.(*ShardMap).Validate does not reject an unknown shard yet")
 	}
 	m := startMember(t, "n1", nil, nil)
-	waitFor(t, "ready", m.node.Ready)
-	call(t, "PUT", m.url+"/v1/shards/a", token, `{"addr": "h:1", "user": "u"}`)
-	call(t, "PUT", m.url+"/v1/schemas/oms", token, `{"default_shard": "a"}`)
-	code, out := call(t, "PUT", m.url+"/v1/schemas/oms/tables/t", token,
+	waitFor(t, "ready", m.Node.Ready)
+	call(t, "PUT", m.URL+"/v1/shards/a", token, `{"addr": "h:1", "user": "u"}`)
+	call(t, "PUT", m.URL+"/v1/schemas/oms", token, `{"default_shard": "a"}`)
+	code, out := call(t, "PUT", m.URL+"/v1/schemas/oms/tables/t", token,
 		`{"shard_key": "id", "algorithm": "mod", "partitions": [{"shard": "a", "table": "t_0"}, {"shard": "t9", "table": "t_1"}]}`)
 	if code != http.StatusBadRequest || !strings.Contains(string(out), "partitions[1].shard") {
 		t.Fatalf("bad rule: %d %s, want 400 naming partitions[1].shard", code, out)
@@ -112,7 +113,7 @@ func TestWriteThroughFollower(t *testing.T) {
 	ms := startCluster(t, 3)
 	var f *member
 	for _, m := range ms {
-		if !m.node.IsLeader() {
+		if !m.Node.IsLeader() {
 			f = m
 		}
 	}
@@ -121,16 +122,16 @@ func TestWriteThroughFollower(t *testing.T) {
 		{"/v1/schemas/oms", `{"default_shard": "a"}`},
 		{"/v1/schemas/oms/tables/orders", `{"shard_key": "user_id", "algorithm": "mod", "partitions": [{"shard": "a", "table": "order_01"}]}`},
 	} {
-		if code, out := call(t, "PUT", f.url+step[0], token, step[1]); code != 200 {
+		if code, out := call(t, "PUT", f.URL+step[0], token, step[1]); code != 200 {
 			t.Fatalf("PUT %s via follower: %d %s", step[0], code, out)
 		}
 	}
-	code, out := call(t, "GET", f.url+"/v1/shardmap", token, nil)
+	code, out := call(t, "GET", f.URL+"/v1/shardmap", token, nil)
 	if code != 200 || !strings.Contains(string(out), `"order_01"`) || !strings.Contains(string(out), `"version": 3`) {
 		t.Fatalf("follower map right after the write: %d %s", code, out)
 	}
 	var ci metaraft.ClusterInfo
-	_, out = call(t, "GET", f.url+"/v1/cluster", token, nil)
+	_, out = call(t, "GET", f.URL+"/v1/cluster", token, nil)
 	if err := json.Unmarshal(out, &ci); err != nil || ci.Leader == "" || ci.Leader == ci.Self || len(ci.Nodes) != 3 {
 		t.Fatalf("cluster from follower: %s (%v)", out, err)
 	}
@@ -141,14 +142,14 @@ func TestWriteThroughFollower(t *testing.T) {
 	}
 	var other *member
 	for _, m := range ms {
-		if m != f && !m.node.IsLeader() {
+		if m != f && !m.Node.IsLeader() {
 			other = m
 		}
 	}
-	if code, out := call(t, "DELETE", f.url+"/v1/cluster/nodes/"+other.node.Cluster().Self, token, nil); code != 200 {
+	if code, out := call(t, "DELETE", f.URL+"/v1/cluster/nodes/"+other.Node.Cluster().Self, token, nil); code != 200 {
 		t.Fatalf("remove node via follower: %d %s", code, out)
 	}
-	waitFor(t, "2 nodes left", func() bool { return len(f.node.Cluster().Nodes) == 2 })
+	waitFor(t, "2 nodes left", func() bool { return len(f.Node.Cluster().Nodes) == 2 })
 }
 
 // TestMetricsAndReadiness: if it fails, /metrics lacks the Raft gauges (or
@@ -156,15 +157,15 @@ func TestWriteThroughFollower(t *testing.T) {
 // cannot see leadership or replication lag.
 func TestMetricsAndReadiness(t *testing.T) {
 	m := startMember(t, "n1", nil, nil)
-	waitFor(t, "ready", m.node.Ready)
+	waitFor(t, "ready", m.Node.Ready)
 	c := prometheus.NewCounter(prometheus.CounterOpts{Name: "shardline_proxy_test_total", Help: "test"})
-	m.reg.MustRegister(c)
+	m.Registry.MustRegister(c)
 	c.Add(3)
-	if code, _ := call(t, "GET", m.url+"/readyz", "", nil); code != 200 {
+	if code, _ := call(t, "GET", m.URL+"/readyz", "", nil); code != 200 {
 		t.Fatalf("readyz = %d", code)
 	}
-	call(t, "PUT", m.url+"/v1/shards/a", token, `{"addr": "h:1", "user": "u"}`)
-	_, out := call(t, "GET", m.url+"/metrics", "", nil)
+	call(t, "PUT", m.URL+"/v1/shards/a", token, `{"addr": "h:1", "user": "u"}`)
+	_, out := call(t, "GET", m.URL+"/metrics", "", nil)
 	for _, want := range []string{
 		`shardline_raft_state{state="leader"} 1`, "shardline_raft_applied_index ", "shardline_shardmap_version 1",
 		"shardline_raft_last_contact_seconds 0", "shardline_raft_voters 1", "shardline_proxy_test_total 3",
@@ -183,23 +184,23 @@ func TestTransactionsAndSequences(t *testing.T) {
 	m := startMember(t, "n1", nil, func(context.Context) (any, error) {
 		return []map[string]string{{"shard": "t3306", "xid": "x1"}}, nil
 	})
-	waitFor(t, "ready", m.node.Ready)
-	if _, err := m.node.RecordDecision(t.Context(), "g-1", metaraft.Commit); err != nil {
+	waitFor(t, "ready", m.Node.Ready)
+	if _, err := m.Node.RecordDecision(t.Context(), "g-1", metaraft.Commit); err != nil {
 		t.Fatal(err)
 	}
-	_, out := call(t, "GET", m.url+"/v1/transactions", token, nil)
+	_, out := call(t, "GET", m.URL+"/v1/transactions", token, nil)
 	for _, want := range []string{`"gtrid": "g-1"`, `"outcome": "commit"`, `"xid": "x1"`} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("/v1/transactions lacks %s: %s", want, out)
 		}
 	}
-	if code, out := call(t, "POST", m.url+"/v1/sequences/orders.id", token, `{"at_least": 500}`); code != 200 {
+	if code, out := call(t, "POST", m.URL+"/v1/sequences/orders.id", token, `{"at_least": 500}`); code != 200 {
 		t.Fatalf("advance: %d %s", code, out)
 	}
-	if got := m.node.Sequence("orders.id"); got != 500 {
+	if got := m.Node.Sequence("orders.id"); got != 500 {
 		t.Fatalf("sequence next = %d, want 500", got)
 	}
-	if code, _ := call(t, "POST", m.url+"/v1/sequences/s", token, `{"at_least": "x"}`); code != 400 {
+	if code, _ := call(t, "POST", m.URL+"/v1/sequences/s", token, `{"at_least": "x"}`); code != 400 {
 		t.Fatalf("bad sequence body: %d, want 400", code)
 	}
 }
@@ -209,10 +210,10 @@ func TestTransactionsAndSequences(t *testing.T) {
 // hang on exit or keep the port).
 func TestListenAndServeShutdown(t *testing.T) {
 	m := startMember(t, "n1", nil, nil)
-	addr := freeAddr(t)
+	addr := mariadbtest.FreeAddr(t)
 	cfg := admin.DefaultConfig()
 	cfg.Addr, cfg.Token = addr, token
-	srv := admin.New(cfg, m.node, nil)
+	srv := admin.New(cfg, m.Node, nil)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
 	waitFor(t, "listening", func() bool {
@@ -239,19 +240,19 @@ func TestListenAndServeShutdown(t *testing.T) {
 func TestInternalRejectsGarbage(t *testing.T) {
 	m := startMember(t, "n1", nil, nil)
 	waitFor(t, "leader published its addresses", func() bool {
-		ci := m.node.Cluster()
-		return m.node.Ready() && len(ci.Nodes) == 1 && ci.Nodes[0].AdminAddr != ""
+		ci := m.Node.Cluster()
+		return m.Node.Ready() && len(ci.Nodes) == 1 && ci.Nodes[0].AdminAddr != ""
 	})
-	before := m.node.AppliedIndex()
+	before := m.Node.AppliedIndex()
 	for _, body := range []string{`{"command": "7g=="}`, `{"command": "AXs="}`, `{}`, `nope`} {
-		if code, out := call(t, "POST", m.url+"/internal/apply", token, body); code != http.StatusBadRequest {
+		if code, out := call(t, "POST", m.URL+"/internal/apply", token, body); code != http.StatusBadRequest {
 			t.Errorf("body %s: %d %s, want 400", body, code, out)
 		}
 	}
-	if m.node.AppliedIndex() != before {
+	if m.Node.AppliedIndex() != before {
 		t.Fatal("a garbage command was applied")
 	}
-	if _, err := m.node.PutShard(t.Context(), "a", &router.Shard{Addr: "h:1"}, metaraft.AnyVersion); err != nil {
+	if _, err := m.Node.PutShard(t.Context(), "a", &router.Shard{Addr: "h:1"}, metaraft.AnyVersion); err != nil {
 		t.Fatalf("node broken after garbage: %v", err)
 	}
 }

@@ -23,7 +23,7 @@ func FuzzAdminJSON(f *testing.F) {
 		f.Add(uint8(0), []byte(s))
 	}
 	m := startMember(f, "n1", nil, nil)
-	waitFor(f, "n1 ready", m.node.Ready)
+	waitFor(f, "n1 ready", m.Node.Ready)
 	routes := []struct{ method, path string }{
 		{"PUT", "/v1/schemas/oms/tables/t"}, {"PUT", "/v1/shards/b"}, {"PUT", "/v1/schemas/oms"},
 		{"POST", "/v1/sequences/oms.t"}, {"POST", "/v1/cluster/nodes"},
@@ -31,7 +31,7 @@ func FuzzAdminJSON(f *testing.F) {
 	client := &http.Client{Timeout: 10 * time.Second}
 	// The table rules need an existing shard and schema to be valid at all.
 	for _, r := range []struct{ path, body string }{{"/v1/shards/a", `{"addr": "127.0.0.1:1", "user": "root"}`}, {"/v1/schemas/oms", `{"default_shard": "a"}`}} {
-		req, _ := http.NewRequest("PUT", m.url+r.path, bytes.NewBufferString(r.body))
+		req, _ := http.NewRequest("PUT", m.URL+r.path, bytes.NewBufferString(r.body))
 		req.Header.Set("Authorization", "Bearer "+token)
 		resp, err := client.Do(req)
 		if err != nil || resp.StatusCode >= 300 {
@@ -44,7 +44,7 @@ func FuzzAdminJSON(f *testing.F) {
 		if r.path == "/v1/cluster/nodes" {
 			return // a valid body would add a member that never answers
 		}
-		req, _ := http.NewRequest(r.method, m.url+r.path, bytes.NewReader(body))
+		req, _ := http.NewRequest(r.method, m.URL+r.path, bytes.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+token)
 		resp, err := client.Do(req)
 		if err != nil {
@@ -54,7 +54,7 @@ func FuzzAdminJSON(f *testing.F) {
 		if resp.StatusCode >= 500 {
 			t.Fatalf("%s %s with body %q: status %d", r.method, r.path, body, resp.StatusCode)
 		}
-		if err := m.node.ShardMap().Validate(); err != nil {
+		if err := m.Node.ShardMap().Validate(); err != nil {
 			t.Fatalf("the stored map no longer validates after %q: %v", body, err)
 		}
 	})
@@ -65,15 +65,15 @@ func FuzzAdminJSON(f *testing.F) {
 // token reads the database credentials.
 func TestShardMapHidesPasswords(t *testing.T) {
 	m := startMember(t, "n1", nil, nil)
-	waitFor(t, "n1 ready", m.node.Ready)
-	if code, body := call(t, "PUT", m.url+"/v1/shards/a", token, map[string]any{"addr": "127.0.0.1:1", "user": "root", "password": "s3cret"}); code >= 300 {
+	waitFor(t, "n1 ready", m.Node.Ready)
+	if code, body := call(t, "PUT", m.URL+"/v1/shards/a", token, map[string]any{"addr": "127.0.0.1:1", "user": "root", "password": "s3cret"}); code >= 300 {
 		t.Fatalf("PUT shard: %d %s", code, body)
 	}
-	code, body := call(t, "GET", m.url+"/v1/shardmap", token, nil)
+	code, body := call(t, "GET", m.URL+"/v1/shardmap", token, nil)
 	if code != 200 || bytes.Contains(body, []byte("s3cret")) || !bytes.Contains(body, []byte(`"password": "********"`)) {
 		t.Fatalf("GET /v1/shardmap: %d %s", code, body)
 	}
-	if m.node.ShardMap().Shards["a"].Password != "s3cret" {
+	if m.Node.ShardMap().Shards["a"].Password != "s3cret" {
 		t.Fatal("the stored map lost the password")
 	}
 }

@@ -22,16 +22,16 @@ func TestClusterTLS(t *testing.T) {
 	cfg, pool := files.Config(t), files.Pool(t)
 
 	ms := []*member{startMemberTLS(t, "n1", nil, nil, cfg)}
-	waitFor(t, "n1 ready", ms[0].node.Ready)
+	waitFor(t, "n1 ready", ms[0].Node.Ready)
 	for _, id := range []string{"n2", "n3"} {
-		ms = append(ms, startMemberTLS(t, id, []string{ms[0].node.Cluster().Nodes[0].AdminAddr}, nil, cfg))
+		ms = append(ms, startMemberTLS(t, id, []string{ms[0].Node.Cluster().Nodes[0].AdminAddr}, nil, cfg))
 	}
 	for _, m := range ms {
-		waitFor(t, "cluster formed over TLS", func() bool { return m.node.Ready() && len(m.node.Cluster().Nodes) == 3 })
+		waitFor(t, "cluster formed over TLS", func() bool { return m.Node.Ready() && len(m.Node.Cluster().Nodes) == 3 })
 	}
 	var f *member
 	for _, m := range ms {
-		if !m.node.IsLeader() {
+		if !m.Node.IsLeader() {
 			f = m
 		}
 	}
@@ -53,15 +53,15 @@ func TestClusterTLS(t *testing.T) {
 		out, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, string(out)
 	}
-	if code, out := do("PUT", f.url+"/v1/shards/a", `{"addr": "127.0.0.1:13306", "user": "root"}`); code != 200 {
+	if code, out := do("PUT", f.URL+"/v1/shards/a", `{"addr": "127.0.0.1:13306", "user": "root"}`); code != 200 {
 		t.Fatalf("PUT via a follower over HTTPS (forwarded to the leader): %d %s", code, out)
 	}
-	if code, out := do("GET", f.url+"/v1/shardmap", ""); code != 200 || !strings.Contains(out, `"127.0.0.1:13306"`) {
+	if code, out := do("GET", f.URL+"/v1/shardmap", ""); code != 200 || !strings.Contains(out, `"127.0.0.1:13306"`) {
 		t.Fatalf("map on the follower after the write: %d %s", code, out)
 	}
 
 	// Clear text is refused on the admin port ...
-	plain := "http://" + strings.TrimPrefix(f.url, "https://") + "/v1/shardmap"
+	plain := "http://" + strings.TrimPrefix(f.URL, "https://") + "/v1/shardmap"
 	if resp, err := http.Get(plain); err == nil {
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
@@ -71,8 +71,8 @@ func TestClusterTLS(t *testing.T) {
 	}
 	// ... and a Raft port does not talk to a client without the cluster's certificate.
 	raftAddr := ""
-	for _, n := range f.node.Cluster().Nodes {
-		if n.ID == f.node.Cluster().Self {
+	for _, n := range f.Node.Cluster().Nodes {
+		if n.ID == f.Node.Cluster().Self {
 			raftAddr = n.RaftAddr
 		}
 	}

@@ -2,66 +2,23 @@ package proxy_test
 
 import (
 	"bytes"
-	"context"
 	"io"
-	"log/slog"
-	"net"
 	"net/http"
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/shardline/shardline/admin"
-	"github.com/shardline/shardline/metaraft"
+	"github.com/shardline/shardline/internal/rafttest"
 )
 
 const raftToken = "seq-token"
 
 // raftMember is one node of a real three-node Raft group with its admin
 // endpoint (followers forward writes to the leader through it).
-type raftMember struct {
-	node  *metaraft.Node
-	admin string // http://host:port
-	stop  func()
-}
+type raftMember = rafttest.Member
 
 func startRaftMember(t *testing.T, id string, join []string) *raftMember {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := metaraft.DefaultConfig()
-	cfg.NodeID, cfg.RaftAddr, cfg.AdminAddr, cfg.DataDir = id, freeAddr(t), l.Addr().String(), t.TempDir()
-	cfg.Token, cfg.Bootstrap, cfg.Join = raftToken, len(join) == 0, join
-	cfg.HeartbeatTimeout, cfg.ElectionTimeout = 300*time.Millisecond, 300*time.Millisecond
-	cfg.LeaderLeaseTimeout, cfg.CommitTimeout = 150*time.Millisecond, 10*time.Millisecond
-	cfg.ApplyTimeout, cfg.JoinTimeout = 5*time.Second, 10*time.Second
-	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	node, err := metaraft.Open(cfg)
-	if err != nil {
-		l.Close()
-		t.Fatal(err)
-	}
-	acfg := admin.DefaultConfig()
-	acfg.Addr, acfg.Token, acfg.Logger = cfg.AdminAddr, raftToken, cfg.Logger
-	srv := admin.New(acfg, node, prometheus.NewRegistry())
-	go func() { _ = srv.Serve(l) }()
-	m := &raftMember{node: node, admin: "http://" + cfg.AdminAddr}
-	stopped := false
-	m.stop = func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		_ = srv.Shutdown(ctx)
-		_ = node.Close()
-	}
-	t.Cleanup(m.stop)
-	return m
+	return rafttest.Start(t, id, rafttest.Options{Token: raftToken, Join: join})
 }
 
 func waitUntil(t *testing.T, what string, cond func() bool) {
@@ -79,11 +36,11 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 func startRaftGroup(t *testing.T) []*raftMember {
 	t.Helper()
 	ms := []*raftMember{startRaftMember(t, "n1", nil)}
-	waitUntil(t, "n1 ready", ms[0].node.Ready)
-	join := []string{ms[0].node.Cluster().Nodes[0].AdminAddr}
+	waitUntil(t, "n1 ready", ms[0].Node.Ready)
+	join := []string{ms[0].Node.Cluster().Nodes[0].AdminAddr}
 	ms = append(ms, startRaftMember(t, "n2", join), startRaftMember(t, "n3", join))
 	for _, m := range ms {
-		waitUntil(t, "three-node group", func() bool { return m.node.Ready() && len(m.node.Cluster().Nodes) == 3 })
+		waitUntil(t, "three-node group", func() bool { return m.Node.Ready() && len(m.Node.Cluster().Nodes) == 3 })
 	}
 	return ms
 }
@@ -103,14 +60,14 @@ func TestSequenceThreeRaftNodes(t *testing.T) {
 	var addrs []string
 	nodes := make([]*seqNode, len(group))
 	for i, m := range group {
-		nodes[i] = startSeqNodeOn(t, e, m.node, 3)
+		nodes[i] = startSeqNodeOn(t, e, m.Node, 3)
 		addrs = append(addrs, nodes[i].addr)
 	}
 	results := concurrentInserts(t, "before-", addrs, 3, 8)
 
 	leader := -1
 	for i, m := range group {
-		if m.node.IsLeader() {
+		if m.Node.IsLeader() {
 			leader = i
 		}
 	}
@@ -118,7 +75,7 @@ func TestSequenceThreeRaftNodes(t *testing.T) {
 		t.Fatal("no leader")
 	}
 	nodes[leader].stop()
-	group[leader].stop()
+	group[leader].Stop()
 	var survivors []string
 	var alive []*raftMember
 	for i := range group {
@@ -127,15 +84,15 @@ func TestSequenceThreeRaftNodes(t *testing.T) {
 			alive = append(alive, group[i])
 		}
 	}
-	waitUntil(t, "a new leader", func() bool { return alive[0].node.IsLeader() || alive[1].node.IsLeader() })
+	waitUntil(t, "a new leader", func() bool { return alive[0].Node.IsLeader() || alive[1].Node.IsLeader() })
 	results = append(results, concurrentInserts(t, "after-", survivors, 3, 8)...)
 	checkInserts(t, e, openDB(t, survivors[0], false), results)
 
 	follower := alive[0]
-	if follower.node.IsLeader() {
+	if follower.Node.IsLeader() {
 		follower = alive[1]
 	}
-	req, _ := http.NewRequest("POST", follower.admin+"/v1/sequences/app.tickets", bytes.NewBufferString(`{"at_least": 100000}`))
+	req, _ := http.NewRequest("POST", follower.URL+"/v1/sequences/app.tickets", bytes.NewBufferString(`{"at_least": 100000}`))
 	req.Header.Set("Authorization", "Bearer "+raftToken)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -146,7 +103,7 @@ func TestSequenceThreeRaftNodes(t *testing.T) {
 	if resp.StatusCode/100 != 2 {
 		t.Fatalf("advance: %d %s", resp.StatusCode, body)
 	}
-	fresh := startSeqNodeOn(t, e, follower.node, 3)
+	fresh := startSeqNodeOn(t, e, follower.Node, 3)
 	r := mustExec(t, openDB(t, fresh.addr, false), "INSERT INTO tickets (title) VALUES ('after advance')")
 	if id, _ := r.LastInsertId(); id < 100000 {
 		t.Fatalf("after advancing to 100000 a fresh node generated %d", id)
