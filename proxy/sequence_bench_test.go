@@ -4,14 +4,12 @@ import (
 	"database/sql"
 	"fmt"
 	"log/slog"
-	"net"
 	"os"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/shardline/shardline/internal/mariadbtest"
-	"github.com/shardline/shardline/metaraft"
 	"github.com/shardline/shardline/proxy"
 	"github.com/shardline/shardline/router"
 )
@@ -37,7 +35,7 @@ func BenchmarkInsertIDs(b *testing.B) {
 		}
 		db.Close()
 	}
-	meta := benchMeta(b)
+	meta := startLeader(b, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	maps := &staticMap{}
 	maps.m.Store(seqMap(servers))
 	addr := func(block uint64) string {
@@ -113,35 +111,4 @@ func openBenchDB(b *testing.B, addr string) *sql.DB {
 	db.SetMaxIdleConns(16)
 	b.Cleanup(func() { db.Close() })
 	return db
-}
-
-// benchMeta is a single-node Raft group that is leader.
-func benchMeta(b *testing.B) *metaraft.Node {
-	mc := metaraft.DefaultConfig()
-	l1, l2 := benchAddr(b), benchAddr(b)
-	mc.NodeID, mc.RaftAddr, mc.DataDir, mc.Bootstrap, mc.AdminAddr = "n1", l1, b.TempDir(), true, l2
-	mc.HeartbeatTimeout, mc.ElectionTimeout, mc.LeaderLeaseTimeout = 200*time.Millisecond, 200*time.Millisecond, 100*time.Millisecond
-	mc.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	meta, err := metaraft.Open(mc)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = meta.Close() })
-	deadline := time.Now().Add(10 * time.Second)
-	for !meta.IsLeader() {
-		if time.Now().After(deadline) {
-			b.Fatal("single Raft node did not become leader")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	return meta
-}
-
-func benchAddr(b *testing.B) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }

@@ -39,23 +39,7 @@ func startXAEnv(t *testing.T, n int, mk func([]*mariadbtest.Server) *router.Shar
 func startXAEnvWith(t *testing.T, n int, mk func([]*mariadbtest.Server) *router.ShardMap, xcfg func(*xa.Config), tweak func(*proxy.Config)) *xaEnv {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	mc := metaraft.DefaultConfig()
-	mc.NodeID, mc.RaftAddr, mc.DataDir, mc.Bootstrap = "n1", freeAddr(t), t.TempDir(), true
-	mc.AdminAddr = freeAddr(t) // advertised only: a single node forwards nothing
-	mc.HeartbeatTimeout, mc.ElectionTimeout, mc.LeaderLeaseTimeout = 200*time.Millisecond, 200*time.Millisecond, 100*time.Millisecond
-	mc.Logger = log
-	meta, err := metaraft.Open(mc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = meta.Close() })
-	deadline := time.Now().Add(10 * time.Second)
-	for !meta.IsLeader() {
-		if time.Now().After(deadline) {
-			t.Fatal("single Raft node did not become leader")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	meta := startLeader(t, log)
 	cfg := xa.DefaultConfig("n1", uint64(time.Now().UnixMilli()))
 	cfg.Logger = log
 	cfg.BranchWaitTimeout = 5 * time.Second
@@ -71,6 +55,29 @@ func startXAEnvWith(t *testing.T, n int, mk func([]*mariadbtest.Server) *router.
 	resolver := xa.NewResolver(xa.ResolverConfig{PrepareTimeout: time.Second, Logger: log},
 		xa.AdaptLog[metaraft.Outcome](meta), backendShards{e.srv})
 	return &xaEnv{env: e, meta: meta, coord: coord, resolver: resolver}
+}
+
+// startLeader opens a single-node Raft group and waits until it leads.
+func startLeader(tb testing.TB, log *slog.Logger) *metaraft.Node {
+	tb.Helper()
+	mc := metaraft.DefaultConfig()
+	mc.NodeID, mc.RaftAddr, mc.DataDir, mc.Bootstrap = "n1", freeAddr(tb), tb.TempDir(), true
+	mc.AdminAddr = freeAddr(tb) // advertised only: a single node forwards nothing
+	mc.HeartbeatTimeout, mc.ElectionTimeout, mc.LeaderLeaseTimeout = 200*time.Millisecond, 200*time.Millisecond, 100*time.Millisecond
+	mc.Logger = log
+	meta, err := metaraft.Open(mc)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = meta.Close() })
+	deadline := time.Now().Add(10 * time.Second)
+	for !meta.IsLeader() {
+		if time.Now().After(deadline) {
+			tb.Fatal("single Raft node did not become leader")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return meta
 }
 
 // resolve runs the resolver until no branch of ours is left in doubt.
