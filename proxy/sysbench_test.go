@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -44,15 +45,24 @@ func runSysbench(t *testing.T, bin, addr, db string, args ...string) string {
 var sysbenchErrors = regexp.MustCompile(`ignored errors:\s+(\d+)`)
 var sysbenchTxns = regexp.MustCompile(`transactions:\s+(\d+)`)
 
-// checkSysbench asserts a run committed transactions with zero errors.
+// checkSysbench asserts a run committed transactions without a fatal error.
+// sysbench's "ignored errors" are deadlocks and lock wait timeouts
+// (1213/1205/1020), which concurrent oltp_read_write transactions get from
+// MariaDB itself (the direct runs of make bench have some too): a few are
+// allowed, at most one per hundred transactions.
 func checkSysbench(t *testing.T, out string) {
 	t.Helper()
 	e := sysbenchErrors.FindStringSubmatch(out)
 	n := sysbenchTxns.FindStringSubmatch(out)
-	if e == nil || n == nil || e[1] != "0" || n[1] == "0" || strings.Contains(out, "FATAL") {
+	if e == nil || n == nil || strings.Contains(out, "FATAL") {
 		t.Fatalf("sysbench run not clean:\n%s", out)
 	}
-	t.Logf("sysbench: %s transactions, %s ignored errors", n[1], e[1])
+	errs, _ := strconv.Atoi(e[1])
+	txns, _ := strconv.Atoi(n[1])
+	if txns == 0 || errs*100 > txns {
+		t.Fatalf("sysbench: %d transactions, %d ignored errors (deadlocks/lock waits), want transactions and at most 1%% errors:\n%s", txns, errs, out)
+	}
+	t.Logf("sysbench: %d transactions, %d ignored errors", txns, errs)
 }
 
 // TestSysbenchReadWrite runs a short sysbench oltp_read_write (prepared
