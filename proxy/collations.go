@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"context"
 	"strings"
 	"sync"
 
@@ -50,14 +51,14 @@ func isStringType(t byte) bool {
 // columnCollations returns the collation of every string column of fields
 // that comes straight from a table column, looked up on shard, and the
 // definitions of the ENUM ones.
-func (s *Session) columnCollations(shard string, fields []*mysql.Field) (map[int]uint16, map[int][]string) {
+func (s *Session) columnCollations(ctx context.Context, shard string, fields []*mysql.Field) (map[int]uint16, map[int][]string) {
 	var colls map[int]uint16
 	var enums map[int][]string
 	for i, f := range fields {
 		if !isStringType(f.Type) || len(f.OrgTable) == 0 || len(f.OrgName) == 0 || f.Flag&mysql.BINARY_FLAG != 0 {
 			continue
 		}
-		ti := s.tableInfo(shard, string(f.Schema), string(f.OrgTable))
+		ti := s.tableInfo(ctx, shard, string(f.Schema), string(f.OrgTable))
 		if ti == nil {
 			continue
 		}
@@ -82,7 +83,7 @@ func (s *Session) columnCollations(shard string, fields []*mysql.Field) (map[int
 // tableColumns returns the columns of a physical table in table order
 // (router.Session.TableColumns: INSERTs without a column list).
 func (s *Session) tableColumns(shard, schema, table string) ([]string, error) {
-	ti := s.tableInfo(shard, schema, table)
+	ti := s.tableInfo(s.srv.baseCtx, shard, schema, table)
 	if ti == nil {
 		return nil, nil
 	}
@@ -91,7 +92,7 @@ func (s *Session) tableColumns(shard, schema, table string) ([]string, error) {
 
 // tableInfo looks a physical table's columns up on shard, once per DDL
 // epoch. nil when the lookup fails (not cached: it is retried).
-func (s *Session) tableInfo(shard, schema, table string) *tableInfo {
+func (s *Session) tableInfo(ctx context.Context, shard, schema, table string) *tableInfo {
 	c := &s.srv.collations
 	key := shard + "/" + schema + "/" + table
 	c.mu.Lock()
@@ -100,7 +101,7 @@ func (s *Session) tableInfo(shard, schema, table string) *tableInfo {
 	if ok {
 		return ti
 	}
-	bc, err := s.acquireFree(shard)
+	bc, err := s.acquireFree(ctx, shard)
 	if err != nil {
 		return nil
 	}

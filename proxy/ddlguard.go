@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"context"
 	"time"
 
 	"github.com/go-mysql-org/go-mysql/mysql"
@@ -17,10 +18,10 @@ const defaultDDLInDoubtWait = 10 * time.Second
 // metadata lock (XA-NOTES 5): an ALTER or DROP could rebuild the table under
 // the branch's row locks. The resolver finishes such branches within
 // seconds, so the DDL waits for that, then fails naming the shard.
-func (s *Session) guardDDL(targets []router.Target) error {
-	deadline := time.Now().Add(s.srv.ddlInDoubtWait)
+func (b *liveBackends) guardDDL(ctx context.Context, targets []router.Target) error {
+	deadline := time.Now().Add(b.s.srv.ddlInDoubtWait)
 	for {
-		shard, gtrid, err := s.inDoubtOn(targets)
+		shard, gtrid, err := b.inDoubtOn(ctx, targets)
 		if err != nil || shard == "" {
 			return err
 		}
@@ -29,14 +30,18 @@ func (s *Session) guardDDL(targets []router.Target) error {
 				"DDL refused: transaction %s is in doubt on shard %s (prepared, not yet committed or rolled back); the resolver finishes it from the Raft decision — see GET /v1/transactions, then retry",
 				gtrid, shard)
 		}
-		time.Sleep(200 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
 	}
 }
 
 // inDoubtOn returns a shard among targets with a prepared Shardline branch.
-func (s *Session) inDoubtOn(targets []router.Target) (shard, gtrid string, err error) {
+func (b *liveBackends) inDoubtOn(ctx context.Context, targets []router.Target) (shard, gtrid string, err error) {
 	for _, name := range shardsOf(targets) {
-		bc, err := s.acquireFree(name)
+		bc, err := b.s.acquireFree(ctx, name)
 		if err != nil {
 			return "", "", err
 		}

@@ -21,7 +21,7 @@ func (s *Session) handleFieldList(data []byte) error {
 		part := rule.Partitions[0]
 		shard, physical = part.Shard, part.Table
 	}
-	bc, release, err := s.acquire(shard)
+	bc, release, err := s.live.acquire(s.srv.baseCtx, shard)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"context"
 	"strconv"
 	"sync"
 
@@ -12,6 +13,34 @@ import (
 type killState struct {
 	mu     sync.Mutex
 	active []*backendConn // connections the session took, possibly returned since
+	// cancel cancels the running statement's context (nil between
+	// statements).
+	cancel context.CancelFunc
+}
+
+// statementContext returns the context of the next statement, a child of
+// parent that KILL cancels, and the function that ends it.
+func (k *killState) statementContext(parent context.Context) (context.Context, func()) {
+	ctx, cancel := context.WithCancel(parent)
+	k.mu.Lock()
+	k.cancel = cancel
+	k.mu.Unlock()
+	return ctx, func() {
+		k.mu.Lock()
+		k.cancel = nil
+		k.mu.Unlock()
+		cancel()
+	}
+}
+
+// cancelStatement cancels the running statement's context, if any: waits
+// for a pool slot, an XA decision or a sequence block end at once.
+func (k *killState) cancelStatement() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.cancel != nil {
+		k.cancel()
+	}
 }
 
 // track records that the session took bc from a pool.
@@ -72,9 +101,10 @@ func (s *Session) kill(id uint64, queryOnly bool) error {
 // interrupt sends KILL QUERY for every backend thread the session holds,
 // over separate pooled connections.
 func (s *Session) interrupt() {
+	s.killer.cancelStatement()
 	for _, bc := range s.owned() {
 		p := bc.pool
-		side, err := p.get(s.srv.ctx())
+		side, err := p.get(s.srv.baseCtx)
 		if err != nil {
 			continue
 		}

@@ -2,7 +2,6 @@ package proxy
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"sync"
 	"time"
@@ -171,103 +170,6 @@ func (s *Session) planSession() router.Session {
 	return rs
 }
 
-// execAutoIDs runs a statement whose plan asked for generated values: it
-// takes them, plans again with them and runs the plan. A sequence moved
-// forward with the admin API (after rows were loaded with explicit ids)
-// does not reach the blocks nodes have already cached: when a generated
-// value collides with a row (error 1062) outside a transaction, the node
-// forgets its cached values and runs the statement once more with values
-// reserved now.
-func (s *Session) execAutoIDs(req *router.AutoIDRequest, rs router.Session, plan func(router.Session) (*router.Plan, error),
-	sql string, raw []byte, a *stmtArgs) error {
-	for attempt := 0; ; attempt++ {
-		p, err := s.withAutoIDs(req, rs, plan)
-		if err != nil {
-			return err
-		}
-		err = s.execPlan(p, sql, raw, a)
-		var me *mysql.MyError
-		if attempt > 0 || s.txn != nil || !errors.As(err, &me) || me.Code != mysql.ER_DUP_ENTRY {
-			return err
-		}
-		s.srv.deps.Sequences.Forget(req.Sequence)
-	}
-}
-
-// withAutoIDs takes the values a plan asked for and plans the statement
-// again with them.
-func (s *Session) withAutoIDs(req *router.AutoIDRequest, rs router.Session, plan func(router.Session) (*router.Plan, error)) (*router.Plan, error) {
-	seq := s.srv.deps.Sequences
-	if seq == nil {
-		return nil, newError(mysql.ER_NOT_SUPPORTED_YET,
-			"generated values of sequence %s need the Raft group (global sequences are off on this node): give the column explicitly", req.Sequence)
-	}
-	ctx, cancel := context.WithTimeout(s.srv.ctx(), sequenceTimeout)
-	defer cancel()
-	first, err := seq.Next(ctx, req.Sequence, uint64(req.Count))
-	if err != nil {
-		if me := toMyError(err); me.Code != mysql.ER_UNKNOWN_ERROR {
-			return nil, me
-		}
-		return nil, newError(mysql.ER_UNKNOWN_ERROR, "allocating values of sequence %s: %v", req.Sequence, err)
-	}
-	rs.AutoIDs = make([]uint64, req.Count)
-	for i := range rs.AutoIDs {
-		rs.AutoIDs[i] = first + uint64(i)
-	}
-	p, err := plan(rs)
-	if err == nil && p.AutoID != nil {
-		return nil, newError(mysql.ER_UNKNOWN_ERROR, "sequence %s: the plan did not take the generated values", req.Sequence)
-	}
-	return p, err
-}
-
-// execAutoInsert runs an INSERT into a table with a global sequence and
-// answers with the plan's insert id (the first generated value, which
-// becomes the session's LAST_INSERT_ID(), or the last explicit one), not
-// with what the backends report. One target outside a transaction runs on
-// a pooled connection; otherwise the targets run as a write spanning
-// shards would.
-func (s *Session) execAutoInsert(p *router.Plan) error {
-	var affected uint64
-	var warnings uint16
-	if s.txn == nil && len(p.Targets) == 1 {
-		t := p.Targets[0]
-		sql, err := targetSQL(t)
-		if err != nil {
-			return err
-		}
-		bc, release, err := s.acquire(t.Shard)
-		if err != nil {
-			return err
-		}
-		r, err := bc.exec(sql)
-		release()
-		if err != nil {
-			return err
-		}
-		affected, warnings = r.AffectedRows, r.Warnings
-	} else {
-		n, _, err := s.runAtomicWrites(p.Targets)
-		if err != nil {
-			return err
-		}
-		affected = n
-	}
-	if p.Generated {
-		s.lastInsert = p.InsertID
-	}
-	return s.writeOK(affected, p.InsertID, warnings)
-}
-
-// keepLastInsert returns a function that restores the session's
-// LAST_INSERT_ID(): backends report explicit values of a sequenced
-// column as insert ids, which MySQL does not make the LAST_INSERT_ID().
-func (s *Session) keepLastInsert() func() {
-	keep := s.lastInsert
-	return func() { s.lastInsert = keep }
-}
-
 // writeLastInsertID answers SELECT LAST_INSERT_ID() (and @@identity,
 // @@last_insert_id) from the session, as a BIGINT UNSIGNED like MySQL.
 // lastInsertIDFields are the column definitions of SELECT LAST_INSERT_ID()
@@ -281,8 +183,8 @@ func lastInsertIDFields(cols []string) []*mysql.Field {
 	return fields
 }
 
-func (s *Session) writeLastInsertID(p *router.Plan, binaryRows bool) error {
-	fields := lastInsertIDFields(p.Static.Columns)
+func (s *Session) writeLastInsertID(columns []string, binaryRows bool) error {
+	fields := lastInsertIDFields(columns)
 	row := make([]mysql.FieldValue, len(fields))
 	for i := range row {
 		row[i] = mysql.NewFieldValue(mysql.FieldValueTypeUnsigned, s.lastInsert, nil)

@@ -105,7 +105,8 @@ type MapSource interface {
 // Planner turns a statement into a plan. Implementations are shared by all
 // sessions and safe for concurrent use.
 type Planner interface {
-	Plan(sql string, args []any, m *router.ShardMap, s router.Session) (*router.Plan, error)
+	Plan(sql string, args []any, m *router.ShardMap, s router.Session) (router.Plan, error)
+	Prepare(sql string, m *router.ShardMap, s router.Session) (*router.Prepared, error)
 }
 
 // Deps are the collaborators of a Server.
@@ -137,6 +138,9 @@ type Server struct {
 	panics   atomic.Int64
 	// ddlInDoubtWait bounds how long DDL waits for in-doubt branches.
 	ddlInDoubtWait time.Duration
+	// baseCtx is the parent of every statement's context; Close cancels it.
+	baseCtx context.Context
+	stop    context.CancelFunc
 }
 
 // NewServer builds a server; Serve starts accepting.
@@ -160,6 +164,7 @@ func NewServer(cfg Config, deps Deps) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, deps: deps, log: deps.Logger, tls: tlsConf, creds: creds, pools: newPools(cfg.Pool),
 		ddlInDoubtWait: defaultDDLInDoubtWait}
+	s.baseCtx, s.stop = context.WithCancel(context.Background())
 	s.pools.update(deps.Map.ShardMap().Shards)
 	return s, nil
 }
@@ -204,6 +209,7 @@ func (s *Server) Serve() error {
 // Close stops accepting, closes client connections and the pools.
 func (s *Server) Close() error {
 	s.closing.Store(true)
+	s.stop()
 	var err error
 	if s.ln != nil {
 		err = s.ln.Close()
@@ -252,7 +258,7 @@ func (s *Server) handle(c net.Conn) {
 		sess.refuseInsecure()
 		return
 	}
-	sess.run()
+	sess.serve()
 }
 
 // refuse answers a connection that is not admitted with an error packet in
@@ -265,10 +271,6 @@ func refuse(c net.Conn, e *mysql.MyError) {
 	_, _ = c.Write(b)
 	_ = c.Close()
 }
-
-// ctx returns a background context for backend work; statements are bounded
-// by the pool and backend timeouts.
-func (s *Server) ctx() context.Context { return context.Background() }
 
 // Panics counts sessions that ended in a recovered panic (a bug).
 func (s *Server) Panics() int64 { return s.panics.Load() }

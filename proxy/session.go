@@ -53,7 +53,11 @@ type Session struct {
 
 	st         sessionState
 	autocommit bool
-	txn        *txn     // open transaction, nil outside one
+	// be is how statements reach the shards (the execution seam); live is
+	// its real implementation, also used by the commands outside the
+	// executor (COM_FIELD_LIST, PREPARE's metadata).
+	be         backends
+	live       *liveBackends
 	nextTxn    []string // SET TRANSACTION statements for the next transaction
 	stmts      map[uint32]*clientStmt
 	nextStmt   uint32
@@ -71,6 +75,8 @@ func newSession(s *Server, c *bufConn) *Session {
 	sess := &Session{srv: s, raw: c, autocommit: true,
 		stmts: map[uint32]*clientStmt{}, log: s.log}
 	sess.columnsFn = sess.tableColumns
+	sess.live = &liveBackends{s: sess}
+	sess.be = sess.live
 	return sess
 }
 
@@ -106,18 +112,18 @@ func (s *Session) status() uint16 {
 	if s.autocommit {
 		st |= mysql.SERVER_STATUS_AUTOCOMMIT
 	}
-	if s.txn != nil {
+	if s.be.inTxn() {
 		st |= mysql.SERVER_STATUS_IN_TRANS
 	}
 	return st
 }
 
 func (s *Session) routerSession() router.Session {
-	return router.Session{DB: s.st.db, InTxn: s.txn != nil, ConnectionID: s.id, TableColumns: s.columnsFn}
+	return router.Session{DB: s.st.db, InTxn: s.be.inTxn(), ConnectionID: s.id, TableColumns: s.columnsFn}
 }
 
-// run is the command loop.
-func (s *Session) run() {
+// serve is the command loop.
+func (s *Session) serve() {
 	defer s.cleanup()
 	idle := s.srv.cfg.IdleTimeout
 	for {
@@ -245,9 +251,7 @@ func (s *Session) useDB(db string) error {
 // back, session variables and prepared statements are dropped; the user and
 // the database stay.
 func (s *Session) resetConnection() {
-	if s.txn != nil {
-		_ = s.rollback()
-	}
+	_ = s.be.rollback(s.srv.baseCtx)
 	for id := range s.stmts {
 		delete(s.stmts, id)
 	}
@@ -258,9 +262,7 @@ func (s *Session) resetConnection() {
 }
 
 func (s *Session) cleanup() {
-	if s.txn != nil {
-		_ = s.rollback()
-	}
+	_ = s.be.rollback(s.srv.baseCtx)
 	s.close()
 }
 

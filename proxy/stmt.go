@@ -22,36 +22,45 @@ type clientStmt struct {
 	longData map[int][]byte // COM_STMT_SEND_LONG_DATA chunks by parameter
 }
 
+// stmtArgs carries what a COM_STMT_EXECUTE adds to a statement; nil for
+// COM_QUERY.
+type stmtArgs struct {
+	stmt       *clientStmt
+	args       []any
+	packet     []byte // the client's COM_STMT_EXECUTE payload after the command byte
+	nullBitmap []byte
+	valuesOff  int // where the parameter values start in packet
+}
+
 func (s *Session) handlePrepare(sql string) error {
-	n := countPlaceholders(sql)
-	args := make([]any, n)
-	for i := range args {
-		args[i] = int64(0) // a probe value: routes somewhere valid for metadata
-	}
-	p, err := s.srv.deps.Planner.Plan(sql, args, s.srv.deps.Map.ShardMap(), s.routerSession())
+	pr, err := s.srv.deps.Planner.Prepare(sql, s.srv.deps.Map.ShardMap(), s.routerSession())
 	if err != nil {
 		return err
 	}
 	s.nextStmt++
-	st := &clientStmt{id: s.nextStmt, sql: sql, params: n}
+	st := &clientStmt{id: s.nextStmt, sql: sql, params: pr.ParamCount}
 	var paramDefs, columnDefs [][]byte
-	switch {
-	case p.Kind == router.KindLastInsertID:
-		columnDefs = dumpFields(lastInsertIDFields(p.Static.Columns))
-	case p.Kind == router.KindStatic && p.Static != nil:
-		columnDefs = dumpFields(staticFields(p.Static.Columns))
-	case p.Kind == router.KindQuery && len(p.Targets) > 0:
+	switch p := pr.Probe.(type) {
+	case *router.LastInsertID:
+		columnDefs = dumpFields(lastInsertIDFields(p.Columns))
+	case *router.Static:
+		columnDefs = dumpFields(staticFields(p.Result.Columns))
+	default:
+		targets := router.Targets(p)
+		if len(targets) == 0 {
+			break
+		}
 		// Prepare the physical statement on its shard for real metadata.
-		bst, err := s.probePrepare(p.Targets[0])
+		bst, err := s.probePrepare(targets[0])
 		if err != nil {
 			return err
 		}
-		if bst.params == n {
+		if bst.params == st.params {
 			paramDefs = bst.paramDefs
 		}
 		columnDefs = bst.columnDefs
-		if p.Merge != nil && p.Merge.OutputColumns > 0 && p.Merge.OutputColumns < len(columnDefs) {
-			columnDefs = columnDefs[:p.Merge.OutputColumns]
+		if sc, ok := p.(*router.Scatter); ok && sc.Merge.OutputColumns > 0 && sc.Merge.OutputColumns < len(columnDefs) {
+			columnDefs = columnDefs[:sc.Merge.OutputColumns]
 		}
 	}
 	st.columns = len(columnDefs)
@@ -68,7 +77,7 @@ func dumpFields(fields []*mysql.Field) [][]byte {
 }
 
 func (s *Session) probePrepare(t router.Target) (*backendStmt, error) {
-	bc, err := s.acquireFree(t.Shard)
+	bc, err := s.acquireFree(s.srv.baseCtx, t.Shard)
 	if err != nil {
 		return nil, err
 	}
@@ -133,17 +142,11 @@ func (s *Session) handleExecute(data []byte) error {
 	if err := a.decode(); err != nil {
 		return err
 	}
-	m, rs := s.srv.deps.Map.ShardMap(), s.planSession()
-	p, err := s.srv.deps.Planner.Plan(st.sql, a.args, m, rs)
+	p, err := s.srv.deps.Planner.Plan(st.sql, a.args, s.srv.deps.Map.ShardMap(), s.planSession())
 	if err != nil {
 		return err
 	}
-	if p.AutoID != nil {
-		return s.execAutoIDs(p.AutoID, rs, func(rs router.Session) (*router.Plan, error) {
-			return s.srv.deps.Planner.Plan(st.sql, a.args, m, rs)
-		}, st.sql, nil, a)
-	}
-	return s.execPlan(p, st.sql, nil, a)
+	return s.execute(&call{sql: st.sql, args: a}, p)
 }
 
 func (s *Session) handleLongData(data []byte) {

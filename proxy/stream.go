@@ -16,6 +16,7 @@ type backendStream struct {
 	isOK     bool // the statement returned OK, not rows
 	affected uint64
 	insertID uint64
+	warnings uint16
 	row      []mysql.FieldValue
 	buf      []byte
 	sent     bool // the query was sent
@@ -46,7 +47,7 @@ func (b *backendStream) readHeader() error {
 		return parseErr(payload)
 	case mysql.OK_HEADER:
 		b.done, b.isOK = true, true
-		b.affected, b.insertID, _ = parseOK(payload)
+		b.affected, b.insertID, b.warnings = parseOK(payload)
 		return nil
 	case mysql.LocalInFile_HEADER:
 		b.done = true
@@ -75,6 +76,11 @@ func (b *backendStream) readHeader() error {
 }
 
 func (b *backendStream) Fields() []*mysql.Field { return b.fields }
+
+// result is the OK of a statement that returned no rows (okStream).
+func (b *backendStream) result() writeResult {
+	return writeResult{affected: b.affected, insertID: b.insertID, warnings: b.warnings}
+}
 
 func (b *backendStream) Next() ([]mysql.FieldValue, error) {
 	if b.done {

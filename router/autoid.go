@@ -13,8 +13,9 @@ import (
 // auto_increment column is planned in two steps, so the planner stays free
 // of I/O: rows without a value for the column (column missing from the
 // list, NULL, DEFAULT, or 0 unless Session.NoAutoValueOnZero) make Plan
-// return an AutoIDRequest; the proxy takes that many consecutive values of
-// the sequence and plans again with them in Session.AutoIDs. The values are
+// return a Generate node; the proxy takes that many consecutive values of
+// the sequence and calls its continuation, which plans the statement with
+// them (as Session.AutoIDs). The values are
 // written into the physical SQL (the column is appended to the column list
 // when missing) before routing, so a generated shard key routes its row.
 // Explicit values are kept and routed as given; they do not move the
@@ -67,10 +68,23 @@ func (pc *pctx) autoFill(t *tref, columns []string) (*autoFill, error) {
 	return a, nil
 }
 
-// autoRequest is the plan that asks the proxy for the values.
-func (pc *pctx) autoRequest(t *tref, a *autoFill) *Plan {
-	return &Plan{Kind: KindQuery, Write: pc.st.Explain == "", Raw: pc.st.SQL,
-		AutoID: &AutoIDRequest{Sequence: SequenceName(t.rule.schema, t.rule.name), Count: len(a.rows)}}
+// autoRequest is the plan that asks the proxy for the values; its
+// continuation plans the statement again with them.
+func (pc *pctx) autoRequest(t *tref, a *autoFill) Plan {
+	seq := SequenceName(t.rule.schema, t.rule.name)
+	return &Generate{Sequence: seq, Count: len(a.rows), Then: func(ids []uint64) (Plan, error) {
+		if len(ids) != len(a.rows) {
+			return nil, mysql.NewError(mysql.ER_UNKNOWN_ERROR,
+				fmt.Sprintf("sequence %s: %d values for %d rows", seq, len(ids), len(a.rows)))
+		}
+		s := pc.sess
+		s.AutoIDs = ids
+		pl, err := planStatement(pc.c, pc.st, pc.args, s)
+		if _, again := pl.(*Generate); err == nil && again {
+			return nil, mysql.NewError(mysql.ER_UNKNOWN_ERROR, "sequence "+seq+": the plan did not take the generated values")
+		}
+		return pl, err
+	}}
 }
 
 // SequenceName is the name of the global sequence of a sharded table (its

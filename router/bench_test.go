@@ -130,11 +130,11 @@ func BenchmarkPlanAutoID(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				if pl.AutoID != nil {
+				if g, ok := pl.(*Generate); ok {
 					for j := range ids {
 						ids[j] = uint64(i*c.rows + j + 1)
 					}
-					if _, err := p.Plan(c.sql, nil, m, Session{DB: "oms", AutoIDs: ids}); err != nil {
+					if _, err := g.Then(ids); err != nil {
 						b.Fatal(err)
 					}
 				}

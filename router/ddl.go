@@ -10,7 +10,7 @@ import (
 // planDDL: a DDL on a sharded table runs on every partition with physical
 // names; on a broadcast table on every shard; on an unsharded table on its
 // schema's default shard, unchanged.
-func (pc *pctx) planDDL() (*Plan, error) {
+func (pc *pctx) planDDL() (Plan, error) {
 	st := pc.st
 	for i := range pc.refs {
 		t := &pc.refs[i]
@@ -37,13 +37,13 @@ func (pc *pctx) planDDL() (*Plan, error) {
 			}
 		}
 		if special {
-			pl := &Plan{Kind: KindQuery, Write: true, DDL: true, Raw: st.SQL}
+			pl := &DDL{}
 			for i, tpl := range st.DropTemplates {
-				sub, err := pc.ddlOn(i, tpl, []int{i})
+				sub, err := pc.ddlTargets(i, tpl, []int{i})
 				if err != nil {
 					return nil, err
 				}
-				pl.Targets = append(pl.Targets, sub.Targets...)
+				pl.Targets = append(pl.Targets, sub...)
 			}
 			return pl, nil
 		}
@@ -64,12 +64,23 @@ func (pc *pctx) planDDL() (*Plan, error) {
 	for i := range all {
 		all[i] = i
 	}
-	return pc.ddlOn(main, st.Template, all)
+	if t := &pc.refs[main]; t.cls == clsUnsharded {
+		if err := pc.checkDDLRefs(main, all); err != nil {
+			return nil, err
+		}
+		return pc.passthrough(t.shard), nil
+	}
+	targets, err := pc.ddlTargets(main, st.Template, all)
+	if err != nil {
+		return nil, err
+	}
+	return &DDL{Targets: targets}, nil
 }
 
-// ddlOn plans a DDL statement about table ref main; refs lists the table
-// refs the template mentions.
-func (pc *pctx) ddlOn(main int, tpl *sqlparse.Template, refs []int) (*Plan, error) {
+// checkDDLRefs checks that a DDL statement about table ref main refers only
+// to tables it can reach where it runs (refs lists the table refs the
+// statement mentions).
+func (pc *pctx) checkDDLRefs(main int, refs []int) error {
 	t := &pc.refs[main]
 	for _, i := range refs {
 		if i == main {
@@ -80,19 +91,26 @@ func (pc *pctx) ddlOn(main int, tpl *sqlparse.Template, refs []int) (*Plan, erro
 		case o.cls == clsBroadcast:
 		case t.cls == clsUnsharded && o.cls == clsUnsharded && o.shard == t.shard:
 		default:
-			return nil, unsupported("DDL on %s table %s that refers to %s table %s", clsName(t.cls), t.String(), clsName(o.cls), o.String())
+			return unsupported("DDL on %s table %s that refers to %s table %s", clsName(t.cls), t.String(), clsName(o.cls), o.String())
 		}
 	}
-	pl := &Plan{Kind: KindQuery, Write: true, DDL: true, Raw: pc.st.SQL}
+	return nil
+}
+
+// ddlTargets renders a DDL statement about table ref main where that table
+// lives; refs lists the table refs the template mentions.
+func (pc *pctx) ddlTargets(main int, tpl *sqlparse.Template, refs []int) ([]Target, error) {
+	if err := pc.checkDDLRefs(main, refs); err != nil {
+		return nil, err
+	}
+	t := &pc.refs[main]
+	var targets []Target
 	switch t.cls {
 	case clsUnsharded:
-		if len(refs) == len(pc.refs) {
-			return pc.passthrough(t.shard), nil
-		}
-		pl.Targets = []Target{pc.target(t.shard, tpl, &renderer{})}
+		targets = []Target{pc.target(t.shard, tpl, &renderer{})}
 	case clsBroadcast:
 		for _, s := range pc.c.shards {
-			pl.Targets = append(pl.Targets, pc.target(s, tpl, &renderer{}))
+			targets = append(targets, pc.target(s, tpl, &renderer{}))
 		}
 	case clsSharded:
 		for p := range t.rule.parts {
@@ -103,16 +121,16 @@ func (pc *pctx) ddlOn(main int, tpl *sqlparse.Template, refs []int) (*Plan, erro
 				}
 				return nil
 			}}
-			pl.Targets = append(pl.Targets, pc.target(part.shard, tpl, r))
+			targets = append(targets, pc.target(part.shard, tpl, r))
 		}
 	}
-	return pl, nil
+	return targets, nil
 }
 
 // planDatabase: CREATE/DROP/ALTER DATABASE run on every shard, once per
 // physical database name of the logical schema on that shard (the logical
 // name, plus the partitions' own schema names).
-func (pc *pctx) planDatabase() (*Plan, error) {
+func (pc *pctx) planDatabase() (Plan, error) {
 	st := pc.st
 	if isSystemSchema(st.DB) {
 		return nil, unsupported("DDL on the system schema %s", st.DB)
@@ -148,7 +166,7 @@ func (pc *pctx) planDatabase() (*Plan, error) {
 		}
 		return pairs[i].db < pairs[j].db
 	})
-	pl := &Plan{Kind: KindQuery, Write: true, DDL: true, Raw: st.SQL}
+	pl := &DDL{}
 	for _, p := range pairs {
 		pl.Targets = append(pl.Targets, pc.target(p.shard, st.DBTemplate, &renderer{database: p.db}))
 	}
@@ -156,17 +174,17 @@ func (pc *pctx) planDatabase() (*Plan, error) {
 }
 
 // planSet: SET statements are handled by the proxy from Plan.Sets.
-func (pc *pctx) planSet() (*Plan, error) {
+func (pc *pctx) planSet() (Plan, error) {
 	if len(pc.st.Tables) > 0 {
 		return nil, unsupported("SET with a subquery on tables")
 	}
-	pl := &Plan{Kind: KindSet, Raw: pc.st.SQL}
+	pl := &Set{SQL: pc.st.SQL}
 	for _, sv := range pc.st.Sets {
 		v := sv.ValueText
 		if pc.args != nil && len(sv.Value.ParamOrder()) > 0 {
 			v = bindText(sv.Value, pc.args)
 		}
-		pl.Sets = append(pl.Sets, SetVar{Name: sv.Name, Global: sv.Global, Value: v, Collate: sv.Collate, OneShot: sv.OneShot})
+		pl.Vars = append(pl.Vars, SetVar{Name: sv.Name, Global: sv.Global, Value: v, Collate: sv.Collate, OneShot: sv.OneShot})
 	}
 	return pl, nil
 }

@@ -62,18 +62,27 @@ func clsName(c tclass) string {
 }
 
 // everyShard runs the statement on every shard of the map (broadcast writes).
-func (pc *pctx) everyShard(tpl *sqlparse.Template) *Plan {
-	pl := &Plan{Kind: KindQuery, Write: pc.st.Explain == "", DDL: pc.st.Kind.IsDDL(), Raw: pc.st.SQL}
+func (pc *pctx) everyShard(tpl *sqlparse.Template) Plan {
+	var targets []Target
 	for _, s := range pc.c.shards {
-		pl.Targets = append(pl.Targets, pc.target(s, tpl, &renderer{}))
+		targets = append(targets, pc.target(s, tpl, &renderer{}))
 	}
-	if pc.st.Explain != "" && len(pl.Targets) > 1 {
-		pl.Merge = &MergeSpec{Limit: -1}
-	}
-	return pl
+	return pc.writeOn(targets, true)
 }
 
-func (pc *pctx) planDML() (*Plan, error) {
+// writeOn is the plan of a write on targets: one Route, or a MultiWrite;
+// for EXPLAIN <write>, a read of every target.
+func (pc *pctx) writeOn(targets []Target, broadcast bool) Plan {
+	switch {
+	case pc.st.Explain != "" && len(targets) > 1:
+		return &Scatter{Targets: targets, Merge: &MergeSpec{Limit: -1}}
+	case len(targets) == 1:
+		return &Route{Target: targets[0], Write: pc.st.Explain == ""}
+	}
+	return &MultiWrite{Targets: targets, Broadcast: broadcast}
+}
+
+func (pc *pctx) planDML() (Plan, error) {
 	if len(pc.refs) == 0 {
 		shard, err := pc.defaultShard()
 		if err != nil {
@@ -105,7 +114,7 @@ func (pc *pctx) planDML() (*Plan, error) {
 
 // planUnsharded plans a statement without sharded tables: one shard, SQL
 // unchanged.
-func (pc *pctx) planUnsharded() (*Plan, error) {
+func (pc *pctx) planUnsharded() (Plan, error) {
 	shard, who := "", ""
 	for i := range pc.refs {
 		t := &pc.refs[i]
@@ -165,7 +174,7 @@ func (pc *pctx) checkKeyUpdate() error {
 // derived tables, UNION), resolves by the condition of its own block to
 // exactly one partition, and all of them (and the unsharded tables) are on
 // one shard.
-func (pc *pctx) planSharded(sharded []int) (*Plan, error) {
+func (pc *pctx) planSharded(sharded []int) (Plan, error) {
 	reason := ""
 	if pc.st.TopBlock == 0 {
 		group, why := pc.colocated(sharded)
@@ -235,7 +244,7 @@ func (pc *pctx) colocated(all []int) ([]int, string) {
 	return sharded, ""
 }
 
-func (pc *pctx) planGroup(group []int) (*Plan, error) {
+func (pc *pctx) planGroup(group []int) (Plan, error) {
 	inGroup := map[int]bool{}
 	for _, r := range group {
 		inGroup[r] = true
@@ -314,9 +323,9 @@ func (pc *pctx) planGroup(group []int) (*Plan, error) {
 			}
 		}
 	}
-	pl := &Plan{Kind: KindQuery, Write: pc.st.Write && pc.st.Explain == "", Raw: pc.st.SQL}
 	tpl := pc.st.Template
 	var limit string
+	var merge *MergeSpec
 	if len(parts) > 1 {
 		switch pc.st.Kind {
 		case sqlparse.KindSelect:
@@ -331,17 +340,12 @@ func (pc *pctx) planGroup(group []int) (*Plan, error) {
 				if err != nil {
 					return nil, err
 				}
-				pl.Merge, limit = ms, lim
+				merge, limit = ms, lim
 				tpl = pc.st.Scatter.Template
-			} else {
-				pl.Merge = &MergeSpec{Limit: -1}
 			}
 		case sqlparse.KindUpdate, sqlparse.KindDelete:
 			if pc.st.HasOrderOrLimit {
 				return nil, unsupported("UPDATE/DELETE with ORDER BY or LIMIT across shards (%s)", pc.partsText(rule, parts))
-			}
-			if pc.st.Explain != "" {
-				pl.Merge = &MergeSpec{Limit: -1}
 			}
 		case sqlparse.KindDo:
 			return nil, unsupported("DO across shards")
@@ -349,17 +353,23 @@ func (pc *pctx) planGroup(group []int) (*Plan, error) {
 			return nil, unsupported("this statement across shards")
 		}
 	}
+	targets := make([]Target, 0, len(parts))
 	for _, p := range parts {
-		p := p
 		r := &renderer{limit: limit, assign: func(ref int) *cpart {
 			if inGroup[ref] {
 				return &pc.refs[ref].rule.parts[p]
 			}
 			return nil
 		}}
-		pl.Targets = append(pl.Targets, pc.target(rule.parts[p].shard, tpl, r))
+		targets = append(targets, pc.target(rule.parts[p].shard, tpl, r))
 	}
-	return pl, nil
+	if pc.st.Write {
+		return pc.writeOn(targets, false), nil
+	}
+	if merge == nil {
+		merge = &MergeSpec{Limit: -1}
+	}
+	return &Scatter{Targets: targets, Merge: merge}, nil
 }
 
 func (pc *pctx) partsText(r *crule, parts []int) string {
@@ -371,7 +381,7 @@ func (pc *pctx) partsText(r *crule, parts []int) string {
 
 // singleWith is case A with one partition p when the other sharded tables
 // (in subqueries) resolve to p's shard too.
-func (pc *pctx) singleWith(group []int, p int) (*Plan, string) {
+func (pc *pctx) singleWith(group []int, p int) (Plan, string) {
 	assign := map[int]*cpart{}
 	shard := pc.refs[group[0]].rule.parts[p].shard
 	for _, r := range group {
@@ -435,7 +445,7 @@ func (pc *pctx) correlated(i int, group []int, p int) *cpart {
 }
 
 // planSingle is case B.
-func (pc *pctx) planSingle(sharded []int) (*Plan, string) {
+func (pc *pctx) planSingle(sharded []int) (Plan, string) {
 	assign := map[int]*cpart{}
 	shard := ""
 	for _, i := range sharded {
@@ -458,10 +468,9 @@ func (pc *pctx) planSingle(sharded []int) (*Plan, string) {
 	return pc.singlePlan(shard, assign), ""
 }
 
-func (pc *pctx) singlePlan(shard string, assign map[int]*cpart) *Plan {
+func (pc *pctx) singlePlan(shard string, assign map[int]*cpart) Plan {
 	r := &renderer{assign: func(ref int) *cpart { return assign[ref] }}
-	return &Plan{Kind: KindQuery, Write: pc.st.Write && pc.st.Explain == "", Raw: pc.st.SQL,
-		Targets: []Target{pc.target(shard, pc.st.Template, r)}}
+	return &Route{Target: pc.target(shard, pc.st.Template, r), Write: pc.st.Write && pc.st.Explain == ""}
 }
 
 var aggMap = map[sqlparse.AggFunc]AggFunc{sqlparse.AggCount: AggCount, sqlparse.AggSum: AggSum,
@@ -517,7 +526,7 @@ func (pc *pctx) mergeSpec() (*MergeSpec, string, error) {
 
 // --- INSERT ------------------------------------------------------------------------
 
-func (pc *pctx) planInsert() (*Plan, error) {
+func (pc *pctx) planInsert() (Plan, error) {
 	ins := pc.st.Insert
 	if ins == nil || ins.Table < 0 {
 		return nil, unsupported("this INSERT")
@@ -618,16 +627,8 @@ func (pc *pctx) planInsert() (*Plan, error) {
 		groups[idx] = append(groups[idx], r)
 	}
 	sort.Ints(order)
-	pl := &Plan{Kind: KindQuery, Write: pc.st.Explain == "", Raw: pc.st.SQL}
-	switch {
-	case pc.st.Explain != "" || rule.rule.AutoIncrement == "":
-	case auto != nil:
-		pl.Sequenced, pl.InsertID, pl.Generated = true, auto.ids[0], true
-	default:
-		pl.Sequenced, pl.InsertID = true, pc.lastExplicit(rule.rule.AutoIncrement)
-	}
+	targets := make([]Target, 0, len(order))
 	for _, p := range order {
-		p := p
 		r := &renderer{rows: groups[p], auto: auto, assign: func(ref int) *cpart {
 			if ref == ins.Table {
 				return &rule.parts[p]
@@ -638,10 +639,14 @@ func (pc *pctx) planInsert() (*Plan, error) {
 		if len(order) > 1 || auto != nil {
 			tpl = ins.Split
 		}
-		pl.Targets = append(pl.Targets, pc.target(rule.parts[p].shard, tpl, r))
+		targets = append(targets, pc.target(rule.parts[p].shard, tpl, r))
 	}
-	if pc.st.Explain != "" && len(pl.Targets) > 1 {
-		pl.Merge = &MergeSpec{Limit: -1}
+	pl := pc.writeOn(targets, false)
+	switch {
+	case pc.st.Explain != "" || rule.rule.AutoIncrement == "":
+		return pl, nil
+	case auto != nil:
+		return &SequencedInsert{Input: pl, InsertID: auto.ids[0], Generated: true}, nil
 	}
-	return pl, nil
+	return &SequencedInsert{Input: pl, InsertID: pc.lastExplicit(rule.rule.AutoIncrement)}, nil
 }

@@ -41,7 +41,7 @@ func FuzzPlan(f *testing.F) {
 			if err != nil {
 				continue
 			}
-			for _, tg := range plan.Targets {
+			for _, tg := range Targets(plan) {
 				if _, ok := m.Shards[tg.Shard]; !ok {
 					t.Fatalf("plan of %q targets shard %q, not in the map", sql, tg.Shard)
 				}

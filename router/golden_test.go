@@ -56,21 +56,31 @@ type goldenTarget struct {
 	PassArgs bool   `json:"pass_args,omitempty"`
 }
 
-type goldenPlan struct {
-	Kind    string         `json:"kind"`
-	Write   bool           `json:"write,omitempty"`
-	DDL     bool           `json:"ddl,omitempty"`
-	Targets []goldenTarget `json:"targets,omitempty"`
-	Merge   *MergeSpec     `json:"merge,omitempty"`
-	Sets    []SetVar       `json:"sets,omitempty"`
-	DB      string         `json:"db,omitempty"`
-	Static  *StaticResult  `json:"static,omitempty"`
-	Rename  *TableRename   `json:"rename_table,omitempty"`
-	AutoID  *AutoIDRequest `json:"auto_id,omitempty"`
-	// InsertID is the first generated value (plans built with auto_ids).
-	InsertID  uint64 `json:"insert_id,omitempty"`
-	Generated bool   `json:"generated,omitempty"`
-	Sequenced bool   `json:"sequenced,omitempty"`
+// goldenNode is a plan node as the golden files show it: "node" names the
+// type, the other fields are those of that type.
+type goldenNode struct {
+	Node      string         `json:"node"`
+	Op        string         `json:"op,omitempty"`
+	Write     bool           `json:"write,omitempty"`
+	Broadcast bool           `json:"broadcast,omitempty"`
+	Target    *goldenTarget  `json:"target,omitempty"`
+	Targets   []goldenTarget `json:"targets,omitempty"`
+	Merge     *MergeSpec     `json:"merge,omitempty"`
+	Rename    *TableRename   `json:"rename,omitempty"`
+	Sets      []SetVar       `json:"sets,omitempty"`
+	DB        string         `json:"db,omitempty"`
+	Static    *StaticResult  `json:"static,omitempty"`
+	Columns   []string       `json:"columns,omitempty"`
+	Sequence  string         `json:"sequence,omitempty"`
+	Count     int            `json:"count,omitempty"`
+	InsertID  uint64         `json:"insert_id,omitempty"`
+	Generated bool           `json:"generated,omitempty"`
+	KillID    uint64         `json:"kill_id,omitempty"`
+	Query     bool           `json:"query,omitempty"`
+	// Input is the plan a SequencedInsert runs; Then the continuation of a
+	// Generate, planned with the case's auto_ids.
+	Input *goldenNode `json:"input,omitempty"`
+	Then  *goldenNode `json:"then,omitempty"`
 }
 
 type goldenCase struct {
@@ -87,20 +97,65 @@ type goldenCase struct {
 	ConnectionID uint32 `json:"connection_id,omitempty"`
 	// TableColumns is what Session.TableColumns answers for every table.
 	TableColumns []string    `json:"table_columns,omitempty"`
-	Plan         *goldenPlan `json:"plan,omitempty"`
+	Plan         *goldenNode `json:"plan,omitempty"`
 	Error        string      `json:"error,omitempty"`
 }
 
-var kindNames = map[Kind]string{KindQuery: "query", KindBegin: "begin", KindCommit: "commit", KindRollback: "rollback",
-	KindSavepoint: "savepoint", KindSet: "set", KindUse: "use", KindStatic: "static", KindLastInsertID: "last_insert_id"}
+var txnOps = map[TxnOp]string{TxnBegin: "begin", TxnCommit: "commit", TxnRollback: "rollback", TxnSavepoint: "savepoint"}
 
-func toGolden(p *Plan) *goldenPlan {
-	g := &goldenPlan{Kind: kindNames[p.Kind], Write: p.Write, DDL: p.DDL, Merge: p.Merge, Sets: p.Sets, DB: p.DB,
-		Static: p.Static, Rename: p.RenameTable, AutoID: p.AutoID, InsertID: p.InsertID, Generated: p.Generated, Sequenced: p.Sequenced}
-	for _, t := range p.Targets {
-		g.Targets = append(g.Targets, goldenTarget{Shard: t.Shard, SQL: t.SQL, Args: t.Args, PassArgs: t.PassArgs})
+func goldenTargets(ts []Target) []goldenTarget {
+	out := make([]goldenTarget, len(ts))
+	for i, t := range ts {
+		out[i] = goldenTarget{Shard: t.Shard, SQL: t.SQL, Args: t.Args, PassArgs: t.PassArgs}
 	}
-	return g
+	return out
+}
+
+// toGolden describes a plan tree; a Generate's continuation is planned with
+// ids (when given).
+func toGolden(pl Plan, ids []uint64) (*goldenNode, error) {
+	switch n := pl.(type) {
+	case *Route:
+		t := goldenTargets([]Target{n.Target})[0]
+		return &goldenNode{Node: "route", Write: n.Write, Target: &t}, nil
+	case *Scatter:
+		return &goldenNode{Node: "scatter", Targets: goldenTargets(n.Targets), Merge: n.Merge, Rename: n.Rename}, nil
+	case *MultiWrite:
+		return &goldenNode{Node: "multi_write", Targets: goldenTargets(n.Targets), Broadcast: n.Broadcast}, nil
+	case *DDL:
+		return &goldenNode{Node: "ddl", Targets: goldenTargets(n.Targets)}, nil
+	case *Generate:
+		g := &goldenNode{Node: "generate", Sequence: n.Sequence, Count: n.Count}
+		if ids != nil {
+			next, err := n.Then(ids)
+			if err != nil {
+				return nil, err
+			}
+			if g.Then, err = toGolden(next, nil); err != nil {
+				return nil, err
+			}
+		}
+		return g, nil
+	case *SequencedInsert:
+		in, err := toGolden(n.Input, nil)
+		if err != nil {
+			return nil, err
+		}
+		return &goldenNode{Node: "sequenced_insert", Input: in, InsertID: n.InsertID, Generated: n.Generated}, nil
+	case *Txn:
+		return &goldenNode{Node: "txn", Op: txnOps[n.Op]}, nil
+	case *Set:
+		return &goldenNode{Node: "set", Sets: n.Vars}, nil
+	case *Use:
+		return &goldenNode{Node: "use", DB: n.DB}, nil
+	case *Static:
+		return &goldenNode{Node: "static", Static: n.Result}, nil
+	case *LastInsertID:
+		return &goldenNode{Node: "last_insert_id", Columns: n.Columns}, nil
+	case *Kill:
+		return &goldenNode{Node: "kill", KillID: n.ID, Query: n.Query}, nil
+	}
+	return nil, fmt.Errorf("unknown plan node %T", pl)
 }
 
 func errText(err error) string {
@@ -161,7 +216,7 @@ func TestGolden(t *testing.T) {
 					args[j] = a
 				}
 			}
-			sess := Session{DB: db, AutoIDs: c.AutoIDs, NoAutoValueOnZero: c.NoAutoZero, LastInsertID: c.LastInsertID, ConnectionID: c.ConnectionID}
+			sess := Session{DB: db, NoAutoValueOnZero: c.NoAutoZero, LastInsertID: c.LastInsertID, ConnectionID: c.ConnectionID}
 			if c.TableColumns != nil {
 				sess.TableColumns = func(shard, schema, table string) ([]string, error) { return c.TableColumns, nil }
 			}
@@ -169,10 +224,11 @@ func TestGolden(t *testing.T) {
 			var got goldenCase
 			got = *c
 			got.Plan, got.Error = nil, ""
+			if err == nil {
+				got.Plan, err = toGolden(pl, c.AutoIDs)
+			}
 			if err != nil {
 				got.Error = errText(err)
-			} else {
-				got.Plan = toGolden(pl)
 			}
 			if *update {
 				cases[i] = got

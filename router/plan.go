@@ -2,99 +2,140 @@ package router
 
 import "github.com/go-mysql-org/go-mysql/mysql"
 
-// Plans are shared across sessions (they are cached by SQL text): a Plan holds
-// no per-execution state and no connections, and nobody mutates one after
-// Plan returns it.
+// A Plan is what the proxy executes for one statement: a small tree of the
+// node types below, built by the planner without I/O. The set of node types
+// is closed (planNode is unexported); the proxy's executor has one case per
+// type.
+//
+// Plans hold no per-execution state and no connections, and nobody mutates
+// one after Plan returns it: a plan may be shared by sessions.
+type Plan interface {
+	planNode()
+}
 
-// Kind classifies a statement for the proxy session.
-type Kind int
+// Route runs one physical statement on one shard; its response goes to the
+// client as the shard sends it.
+type Route struct {
+	Target Target
+	// Write reports that the statement may change rows: inside a
+	// transaction the shard's branch is marked written.
+	Write bool
+}
 
+// Scatter runs reads on several targets and merges their rows with Merge
+// (never nil). It also serves a single target whose result the proxy must
+// re-encode or rename.
+type Scatter struct {
+	Targets []Target
+	Merge   *MergeSpec
+	// Rename, when set, shows the logical table name instead of the physical
+	// one in the result (SHOW INDEX / SHOW CREATE TABLE of a sharded table):
+	// every cell equal to Rename.Physical becomes Rename.Logical, and a cell
+	// starting with "CREATE TABLE `Physical`" starts with "CREATE TABLE
+	// `Logical`" instead. Names are quoted as MySQL prints them.
+	Rename *TableRename
+}
+
+// MultiWrite runs a write on several targets atomically: inside the
+// session's transaction, or in a transaction of its own (two-phase commit
+// when the targets span shards). The client sees the sum of the targets'
+// affected rows; for Broadcast writes (every target holds a copy of the same
+// rows) it sees one copy's count.
+type MultiWrite struct {
+	Targets   []Target
+	Broadcast bool
+}
+
+// DDL runs a schema change on its targets in order, after committing the
+// session's open transaction (DDL commits implicitly on MySQL). It is never
+// atomic across targets: the first error stops it and names the shards
+// where it already ran.
+type DDL struct {
+	Targets []Target
+}
+
+// Generate is a step that needs Count consecutive values of the global
+// sequence Sequence (an INSERT with rows that take generated ids). The proxy
+// takes the values and calls Then, which plans the rest of the statement
+// with them; Then does no I/O.
+type Generate struct {
+	Sequence string
+	Count    int
+	Then     func(ids []uint64) (Plan, error)
+}
+
+// SequencedInsert is an INSERT into a table whose auto_increment column
+// comes from a global sequence. The proxy runs Input (a Route or a
+// MultiWrite) and answers with InsertID, not with the insert ids the
+// backends report: the first generated value (Generated set; it becomes the
+// session's LAST_INSERT_ID()), else the last explicit one. With InsertID 0
+// the client sees the backends' answer and LAST_INSERT_ID() stays.
+type SequencedInsert struct {
+	Input     Plan
+	InsertID  uint64
+	Generated bool
+}
+
+// TxnOp is a transaction statement.
+type TxnOp uint8
+
+// Transaction statements.
 const (
-	KindQuery     Kind = iota // run Targets, merge if Merge != nil, stream result
-	KindBegin                 // BEGIN / START TRANSACTION
-	KindCommit                // COMMIT
-	KindRollback              // ROLLBACK (whole transaction)
-	KindSavepoint             // SAVEPOINT / ROLLBACK TO / RELEASE SAVEPOINT: Targets unused, SQL in Raw
-	KindSet                   // SET ...: see Plan.Sets
-	KindUse                   // USE db: see Plan.DB
-	KindStatic                // answered by the proxy itself from Plan.Static (VEXPLAIN, SHOW DATABASES ...)
-	// KindLastInsertID is SELECT LAST_INSERT_ID() (@@last_insert_id,
-	// @@identity): the proxy answers one row, every column of
-	// Static.Columns holding the session's last generated id.
-	KindLastInsertID
-	// KindKill is KILL [CONNECTION | QUERY] id: the proxy ends the statement
-	// (or the connection) of its own session id (Plan.KillID, KillQuery).
-	KindKill
+	TxnBegin     TxnOp = iota + 1 // BEGIN / START TRANSACTION
+	TxnCommit                     // COMMIT
+	TxnRollback                   // ROLLBACK of the whole transaction
+	TxnSavepoint                  // SAVEPOINT, ROLLBACK TO, RELEASE SAVEPOINT: SQL runs on the branches
 )
 
-// Plan is what the proxy executes for one statement.
-type Plan struct {
-	Kind Kind
-	// Write reports whether the statement changes data (drives 2PC and pinning).
-	Write bool
-	// Targets lists the physical statements to run, one per (shard, SQL).
-	// Several targets may share a shard (two partitions on one server).
-	// Statements that touch only unsharded tables (or none) have one target
-	// on the schema's default shard with the client's SQL unchanged: it
-	// expects the backend connection's current database to be Session.DB.
-	// Every other target SQL names its tables with their (physical) schema.
-	// Writes (and DDL) with several targets have Merge == nil: the proxy
-	// adds up the affected rows.
-	Targets []Target
-	// Merge is nil when the result of a single target is returned as is;
-	// otherwise it says how to combine the targets' results.
-	Merge *MergeSpec
-	// Sets holds the assignments of a SET statement (KindSet).
-	Sets []SetVar
-	// DB is the database of a USE statement (KindUse).
-	DB string
-	// Raw is the original statement text (savepoints, diagnostics).
-	Raw string
-	// Static is the proxy-made result of a KindStatic plan.
-	Static *StaticResult
-	// DDL reports a schema change (CREATE/ALTER/DROP/TRUNCATE ...). It
-	// commits implicitly on every backend, so it is never atomic across
-	// shards; Write is set too.
-	DDL bool
-	// RenameTable, when set, asks the proxy to show the logical table name
-	// instead of the physical one in the (single-target) result: every cell
-	// equal to RenameTable.Physical becomes RenameTable.Logical (the "Table"
-	// column of SHOW INDEX / SHOW CREATE TABLE), and a cell starting with
-	// "CREATE TABLE `Physical`" starts with "CREATE TABLE `Logical`" instead
-	// (SHOW CREATE TABLE). Names in the prefix are quoted as MySQL prints
-	// them (backquotes doubled).
-	RenameTable *TableRename
-	// KillID and KillQuery describe a KindKill plan.
-	KillID    uint64
-	KillQuery bool
-	// AutoID, when set, asks the proxy for generated values: an INSERT into
-	// a table whose auto_increment column comes from a global sequence has
-	// rows without a value for it (column missing, NULL, DEFAULT, or 0
-	// without NO_AUTO_VALUE_ON_ZERO). Such a plan has no targets: the proxy
-	// takes AutoID.Count consecutive values of AutoID.Sequence and plans
-	// again with them in Session.AutoIDs.
-	AutoID *AutoIDRequest
-	// InsertID, when not 0, is the insert id the proxy reports in the OK
-	// packet of an INSERT into a table with a global sequence, as MySQL
-	// does: the first generated value (plans built with Session.AutoIDs,
-	// Generated set, never cached), else the last explicit value.
-	InsertID uint64
-	// Generated reports that InsertID is a generated value: it becomes the
-	// session's LAST_INSERT_ID().
-	Generated bool
-	// Sequenced marks an INSERT into a table whose auto_increment column
-	// comes from a global sequence: the session's LAST_INSERT_ID() changes
-	// only by InsertID, never by the insert ids the backends report for
-	// explicit values.
-	Sequenced bool
+// Txn is a transaction statement the proxy carries out itself.
+type Txn struct {
+	Op  TxnOp
+	SQL string
 }
 
-// AutoIDRequest asks for Count values of the global sequence Sequence
-// ("<schema>.<table>", the logical names of the shard map).
-type AutoIDRequest struct {
-	Sequence string `json:"sequence"`
-	Count    int    `json:"count"`
+// Set is a SET statement: the proxy keeps the assignments as session state.
+// SQL is the statement as the client wrote it (SET TRANSACTION ... for the
+// next transaction is replayed as written).
+type Set struct {
+	Vars []SetVar
+	SQL  string
 }
+
+// Use changes the session's database.
+type Use struct {
+	DB string
+}
+
+// Static is a result made by the proxy (SHOW DATABASES, EXPLAIN
+// FORMAT=SHARDLINE ...).
+type Static struct {
+	Result *StaticResult
+}
+
+// LastInsertID is SELECT LAST_INSERT_ID() (@@last_insert_id, @@identity):
+// one row, every column holding the session's last generated id.
+type LastInsertID struct {
+	Columns []string
+}
+
+// Kill is KILL [CONNECTION | QUERY] id of one of the proxy's own sessions.
+type Kill struct {
+	ID    uint64
+	Query bool
+}
+
+func (*Route) planNode()           {}
+func (*Scatter) planNode()         {}
+func (*MultiWrite) planNode()      {}
+func (*DDL) planNode()             {}
+func (*Generate) planNode()        {}
+func (*SequencedInsert) planNode() {}
+func (*Txn) planNode()             {}
+func (*Set) planNode()             {}
+func (*Use) planNode()             {}
+func (*Static) planNode()          {}
+func (*LastInsertID) planNode()    {}
+func (*Kill) planNode()            {}
 
 // TableRename is a physical -> logical table name rename of a result.
 type TableRename struct {
@@ -150,4 +191,22 @@ type RowStream interface {
 	Fields() []*mysql.Field
 	Next() ([]mysql.FieldValue, error)
 	Close()
+}
+
+// Targets lists the physical statements a plan runs (those of its input for
+// a SequencedInsert); nil for plans the proxy carries out itself.
+func Targets(pl Plan) []Target {
+	switch n := pl.(type) {
+	case *Route:
+		return []Target{n.Target}
+	case *Scatter:
+		return n.Targets
+	case *MultiWrite:
+		return n.Targets
+	case *DDL:
+		return n.Targets
+	case *SequencedInsert:
+		return Targets(n.Input)
+	}
+	return nil
 }

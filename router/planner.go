@@ -89,7 +89,7 @@ var explainRE = regexp.MustCompile(`(?is)^\s*explain\s+format\s*=\s*['"]?shardli
 // Plan plans one statement. args are the bound values of a prepared
 // statement (nil for a text query). The returned plan may be shared with
 // other callers: it must not be modified.
-func (p *Planner) Plan(sql string, args []any, m *ShardMap, s Session) (*Plan, error) {
+func (p *Planner) Plan(sql string, args []any, m *ShardMap, s Session) (Plan, error) {
 	c, err := p.compiled(m)
 	if err != nil {
 		return nil, err
@@ -105,7 +105,7 @@ func (p *Planner) Plan(sql string, args []any, m *ShardMap, s Session) (*Plan, e
 			return pl, nil
 		}
 	}
-	var pl *Plan
+	var pl Plan
 	if mm := explainRE.FindStringSubmatch(sql); mm != nil {
 		pl, err = p.explain(c, mm[1], args, s)
 		cache = cache && !mentionsSessionValue(sql)
@@ -121,6 +121,9 @@ func (p *Planner) Plan(sql string, args []any, m *ShardMap, s Session) (*Plan, e
 		// columns, which a later ALTER TABLE may change.
 		cache = cache && (st.Insert == nil || st.Insert.Columns != nil)
 	}
+	if _, ok := pl.(*Generate); ok {
+		cache = false // its continuation holds this session's values
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -130,43 +133,41 @@ func (p *Planner) Plan(sql string, args []any, m *ShardMap, s Session) (*Plan, e
 	return pl, nil
 }
 
-// Prepared is a statement prepared by a client (COM_STMT_PREPARE): analysed
-// once, planned at every execution by its bound values.
+// Prepared is what COM_STMT_PREPARE needs of a statement: how many
+// parameters it takes and a plan to learn its metadata from. The plan is
+// made with probe values (every parameter 0): it names a shard where the
+// physical statement can be prepared, not where an execution will run
+// (executions are planned by their bound values).
 type Prepared struct {
-	SQL        string
 	ParamCount int
-	st         *sqlparse.Statement
-	p          *Planner
+	Probe      Plan
 }
 
 // Prepare analyses a statement for COM_STMT_PREPARE.
 func (p *Planner) Prepare(sql string, m *ShardMap, s Session) (*Prepared, error) {
-	if _, err := p.compiled(m); err != nil {
-		return nil, err
+	inner := sql
+	if mm := explainRE.FindStringSubmatch(sql); mm != nil {
+		inner = mm[1]
 	}
-	st, err := p.parser.Parse(sql)
+	st, err := p.parser.Parse(inner)
 	if err != nil {
 		return nil, err
 	}
 	if st.Kind == sqlparse.KindUnsupported {
 		return nil, sqlparse.Unsupported(st.Unsupported)
 	}
-	return &Prepared{SQL: sql, ParamCount: st.ParamCount, st: st, p: p}, nil
-}
-
-// Plan plans one execution of the prepared statement with its bound values.
-func (pr *Prepared) Plan(args []any, m *ShardMap, s Session) (*Plan, error) {
-	c, err := pr.p.compiled(m)
+	args := make([]any, st.ParamCount)
+	for i := range args {
+		args[i] = int64(0)
+	}
+	probe, err := p.Plan(sql, args, m, s)
 	if err != nil {
 		return nil, err
 	}
-	if args == nil {
-		args = []any{}
-	}
-	return planStatement(c, pr.st, args, s)
+	return &Prepared{ParamCount: st.ParamCount, Probe: probe}, nil
 }
 
-func (p *Planner) explain(c *compiled, inner string, args []any, s Session) (*Plan, error) {
+func (p *Planner) explain(c *compiled, inner string, args []any, s Session) (Plan, error) {
 	st, err := p.parser.Parse(inner)
 	if err != nil {
 		return nil, err
@@ -175,91 +176,7 @@ func (p *Planner) explain(c *compiled, inner string, args []any, s Session) (*Pl
 	if err != nil {
 		return nil, err
 	}
-	res := &StaticResult{Columns: []string{"shard", "sql"}}
-	switch pl.Kind {
-	case KindQuery:
-		if pl.AutoID != nil {
-			res.Rows = append(res.Rows, []any{"", fmt.Sprintf("%d values of sequence %s, then planned again with them (filled by the proxy)", pl.AutoID.Count, pl.AutoID.Sequence)})
-		}
-		for _, t := range pl.Targets {
-			sql := t.SQL
-			if len(t.Args) > 0 {
-				sql += " -- args: " + fmt.Sprint(t.Args...)
-			}
-			res.Rows = append(res.Rows, []any{t.Shard, sql})
-		}
-		if pl.Merge != nil {
-			res.Rows = append(res.Rows, []any{"merge", describeMerge(pl.Merge)})
-		}
-	case KindStatic, KindLastInsertID:
-		res.Rows = append(res.Rows, []any{"", "static result (answered by the proxy)"})
-	default:
-		res.Rows = append(res.Rows, []any{"", kindName(pl.Kind) + " (handled by the proxy)"})
-	}
-	return &Plan{Kind: KindStatic, Raw: inner, Static: res}, nil
-}
-
-func kindName(k Kind) string {
-	switch k {
-	case KindBegin:
-		return "BEGIN"
-	case KindCommit:
-		return "COMMIT"
-	case KindRollback:
-		return "ROLLBACK"
-	case KindSavepoint:
-		return "SAVEPOINT"
-	case KindSet:
-		return "SET"
-	case KindUse:
-		return "USE"
-	}
-	return "statement"
-}
-
-func describeMerge(m *MergeSpec) string {
-	var parts []string
-	if m.OutputColumns > 0 {
-		parts = append(parts, fmt.Sprintf("output columns %d", m.OutputColumns))
-	}
-	if m.HiddenColumns > 0 {
-		parts = append(parts, fmt.Sprintf("hidden trailing columns %d", m.HiddenColumns))
-	}
-	if len(m.GroupBy) > 0 {
-		parts = append(parts, fmt.Sprintf("group by %v", m.GroupBy))
-	}
-	names := map[AggFunc]string{AggCount: "count", AggSum: "sum", AggMin: "min", AggMax: "max", AggAvg: "avg",
-		AggCountDistinct: "count_distinct"}
-	for _, a := range m.Aggregates {
-		s := fmt.Sprintf("%s(col %d)", names[a.Func], a.Column)
-		if a.Func == AggAvg {
-			s = fmt.Sprintf("avg(sum col %d / count col %d)", a.Column, a.CountColumn)
-		}
-		parts = append(parts, s)
-	}
-	for _, h := range m.Having {
-		parts = append(parts, fmt.Sprintf("having col %d %s %v", h.Column, h.Op, h.Value))
-	}
-	if m.Distinct {
-		parts = append(parts, "distinct")
-	}
-	for _, o := range m.OrderBy {
-		d := "asc"
-		if o.Desc {
-			d = "desc"
-		}
-		parts = append(parts, fmt.Sprintf("order by col %d %s", o.Column, d))
-	}
-	if m.Offset > 0 {
-		parts = append(parts, fmt.Sprintf("offset %d", m.Offset))
-	}
-	if m.Limit >= 0 {
-		parts = append(parts, fmt.Sprintf("limit %d", m.Limit))
-	}
-	if len(parts) == 0 {
-		return "concatenate"
-	}
-	return strings.Join(parts, ", ")
+	return &Static{Result: Explain(pl)}, nil
 }
 
 // --- errors -------------------------------------------------------------------
@@ -320,7 +237,7 @@ type pctx struct {
 	insertCols []string
 }
 
-func planStatement(c *compiled, st *sqlparse.Statement, args []any, s Session) (*Plan, error) {
+func planStatement(c *compiled, st *sqlparse.Statement, args []any, s Session) (Plan, error) {
 	if args != nil && len(args) != st.ParamCount {
 		return nil, mysql.NewError(mysql.ER_WRONG_ARGUMENTS,
 			fmt.Sprintf("Incorrect arguments to mysqld_stmt_execute (%d parameters, %d values)", st.ParamCount, len(args)))
@@ -333,22 +250,22 @@ func planStatement(c *compiled, st *sqlparse.Statement, args []any, s Session) (
 	case sqlparse.KindUnsupported:
 		return nil, sqlparse.Unsupported(st.Unsupported)
 	case sqlparse.KindBegin:
-		return &Plan{Kind: KindBegin, Raw: st.SQL}, nil
+		return &Txn{Op: TxnBegin, SQL: st.SQL}, nil
 	case sqlparse.KindCommit:
-		return &Plan{Kind: KindCommit, Raw: st.SQL}, nil
+		return &Txn{Op: TxnCommit, SQL: st.SQL}, nil
 	case sqlparse.KindRollback:
-		return &Plan{Kind: KindRollback, Raw: st.SQL}, nil
+		return &Txn{Op: TxnRollback, SQL: st.SQL}, nil
 	case sqlparse.KindSavepoint:
-		return &Plan{Kind: KindSavepoint, Raw: st.SQL}, nil
+		return &Txn{Op: TxnSavepoint, SQL: st.SQL}, nil
 	case sqlparse.KindUse:
 		if c.schema(st.DB) == nil && !isSystemSchema(st.DB) {
 			return nil, errBadDB(st.DB)
 		}
-		return &Plan{Kind: KindUse, DB: st.DB, Raw: st.SQL}, nil
+		return &Use{DB: st.DB}, nil
 	case sqlparse.KindSet:
 		return pc.planSet()
 	case sqlparse.KindKill:
-		return &Plan{Kind: KindKill, KillID: st.KillID, KillQuery: st.KillQuery, Raw: st.SQL}, nil
+		return &Kill{ID: st.KillID, Query: st.KillQuery}, nil
 	case sqlparse.KindCreateDatabase, sqlparse.KindDropDatabase, sqlparse.KindAlterDatabase:
 		return pc.planDatabase()
 	}
@@ -356,7 +273,7 @@ func planStatement(c *compiled, st *sqlparse.Statement, args []any, s Session) (
 		return nil, unsupported("LAST_INSERT_ID(expr): the proxy keeps the session's last insert id, set it by inserting")
 	}
 	if st.LastIDColumns != nil && st.Kind == sqlparse.KindSelect && st.Explain == "" {
-		return &Plan{Kind: KindLastInsertID, Raw: st.SQL, Static: &StaticResult{Columns: st.LastIDColumns}}, nil
+		return &LastInsertID{Columns: st.LastIDColumns}, nil
 	}
 	if err := pc.resolve(); err != nil {
 		return nil, err
@@ -425,16 +342,15 @@ func (pc *pctx) defaultShard() (string, error) {
 
 // passthrough is the fast path: the client's SQL unchanged on one shard
 // (rendered with the session's LAST_INSERT_ID() when it uses it).
-func (pc *pctx) passthrough(shard string) *Plan {
-	w := pc.st.Write || pc.st.Kind.IsDDL()
-	if pc.st.Explain != "" {
-		w = false
-	}
+func (pc *pctx) passthrough(shard string) Plan {
 	t := Target{Shard: shard, SQL: pc.st.SQL, Args: pc.args, PassArgs: true}
 	if (pc.st.UsesLastID || pc.st.UsesConnID) && pc.st.Template != nil {
 		t = pc.target(shard, pc.st.Template, &renderer{})
 	}
-	return &Plan{Kind: KindQuery, Write: w, DDL: pc.st.Kind.IsDDL(), Raw: pc.st.SQL, Targets: []Target{t}}
+	if pc.st.Kind.IsDDL() {
+		return &DDL{Targets: []Target{t}}
+	}
+	return &Route{Target: t, Write: pc.st.Write && pc.st.Explain == ""}
 }
 
 // mentionsSessionValue reports text that may use the session's last insert

@@ -20,32 +20,33 @@ func code(err error) uint16 {
 func TestPrepared(t *testing.T) {
 	m := goldenMap()
 	p := NewPlanner()
-	pr, err := p.Prepare("select * from orders where user_id = ? and amount > ?", m, Session{DB: "oms"})
+	const sql = "select * from orders where user_id = ? and amount > ?"
+	pr, err := p.Prepare(sql, m, Session{DB: "oms"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if pr.ParamCount != 2 {
-		t.Fatalf("ParamCount = %d", pr.ParamCount)
+	if pr.ParamCount != 2 || len(Targets(pr.Probe)) != 1 {
+		t.Fatalf("ParamCount = %d, probe %+v", pr.ParamCount, pr.Probe)
 	}
 	for _, tc := range []struct {
 		uid   any
 		shard string
 	}{{int64(2), "t3306"}, {int64(3), "t3307"}, {"4", "t3306"}, {[]byte("5"), "t3307"}, {uint64(7), "t3307"}} {
-		pl, err := pr.Plan([]any{tc.uid, 10}, m, Session{DB: "oms"})
+		pl, err := p.Plan(sql, []any{tc.uid, 10}, m, Session{DB: "oms"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(pl.Targets) != 1 || pl.Targets[0].Shard != tc.shard || !pl.Targets[0].PassArgs {
-			t.Errorf("user_id %v: %+v", tc.uid, pl.Targets)
+		if len(Targets(pl)) != 1 || Targets(pl)[0].Shard != tc.shard || !Targets(pl)[0].PassArgs {
+			t.Errorf("user_id %v: %+v", tc.uid, Targets(pl))
 		}
 	}
 	// NULL key: no row matches, any single partition is fine; a string that
 	// is not an integer cannot be routed by mod: scatter
-	pl, err := pr.Plan([]any{"x", 1}, m, Session{DB: "oms"})
-	if err != nil || len(pl.Targets) != 2 || pl.Merge == nil {
+	pl, err := p.Plan(sql, []any{"x", 1}, m, Session{DB: "oms"})
+	if sc, ok := pl.(*Scatter); err != nil || !ok || len(sc.Targets) != 2 {
 		t.Fatalf("%v %+v", err, pl)
 	}
-	if _, err := pr.Plan([]any{1}, m, Session{DB: "oms"}); code(err) != mysql.ER_WRONG_ARGUMENTS {
+	if _, err := p.Plan(sql, []any{1}, m, Session{DB: "oms"}); code(err) != mysql.ER_WRONG_ARGUMENTS {
 		t.Fatalf("wrong arg count: %v", err)
 	}
 	if _, err := p.Prepare("selec 1", m, Session{}); code(err) != mysql.ER_PARSE_ERROR {
@@ -57,8 +58,8 @@ func TestPrepared(t *testing.T) {
 	// the map may change between executions
 	m2 := goldenMap()
 	m2.Schemas["oms"].Tables["orders"].Partitions[0].Shard = "t3307"
-	pl, err = pr.Plan([]any{2, 1}, m2, Session{DB: "oms"})
-	if err != nil || pl.Targets[0].Shard != "t3307" {
+	pl, err = p.Plan(sql, []any{2, 1}, m2, Session{DB: "oms"})
+	if err != nil || Targets(pl)[0].Shard != "t3307" {
 		t.Fatalf("after a map change: %v %+v", err, pl)
 	}
 }
@@ -83,13 +84,13 @@ func TestPlanCacheSharesImmutablePlans(t *testing.T) {
 	m2 := m.Clone()
 	m2.Schemas["oms"].Tables["orders"].Partitions[1].Shard = "t3306"
 	d, _ := p.Plan("select * from orders where user_id = 1", nil, m2, Session{DB: "oms"})
-	if d == a || d.Targets[0].Shard != "t3306" {
-		t.Fatalf("plan of the new map: %+v", d.Targets)
+	if d == a || Targets(d)[0].Shard != "t3306" {
+		t.Fatalf("plan of the new map: %+v", Targets(d))
 	}
 	// prepared executions do not share (args are per execution)
 	x, _ := p.Plan("select * from orders where user_id = ?", []any{1}, m, Session{DB: "oms"})
 	y, _ := p.Plan("select * from orders where user_id = ?", []any{2}, m, Session{DB: "oms"})
-	if x == y || x.Targets[0].Args[0] != 1 || y.Targets[0].Args[0] != 2 {
+	if x == y || Targets(x)[0].Args[0] != 1 || Targets(y)[0].Args[0] != 2 {
 		t.Fatal("prepared plans")
 	}
 }
@@ -171,7 +172,7 @@ func TestInsertSplitKeepsEveryRow(t *testing.T) {
 	seen := map[int64]bool{}
 	c, _ := compile(m)
 	r := c.schema("oms").rule("events")
-	for _, tg := range pl.Targets {
+	for _, tg := range Targets(pl) {
 		for j := 0; j < len(tg.Args); j += 2 {
 			k, _ := normKey(tg.Args[j])
 			idx, _ := r.index(k)
@@ -181,7 +182,7 @@ func TestInsertSplitKeepsEveryRow(t *testing.T) {
 			seen[tg.Args[j+1].(int64)] = true
 		}
 	}
-	if len(seen) != 40 || len(pl.Targets) != 4 {
-		t.Fatalf("rows %d, targets %d", len(seen), len(pl.Targets))
+	if len(seen) != 40 || len(Targets(pl)) != 4 {
+		t.Fatalf("rows %d, targets %d", len(seen), len(Targets(pl)))
 	}
 }

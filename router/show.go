@@ -22,7 +22,7 @@ import (
 //     table run on its first partition with the physical name, and
 //     Plan.RenameTable shows the logical name in the result;
 //   - the other SHOW statements run unchanged on the default shard.
-func (pc *pctx) planShow() (*Plan, error) {
+func (pc *pctx) planShow() (Plan, error) {
 	info := pc.st.Show
 	switch info.Kind {
 	case sqlparse.ShowDatabases:
@@ -38,17 +38,17 @@ func (pc *pctx) planShow() (*Plan, error) {
 		case clsSharded:
 			part := &t.rule.parts[0]
 			main := pc.st.MainTable
-			pl := &Plan{Kind: KindQuery, Raw: pc.st.SQL, Targets: []Target{pc.target(part.shard, pc.st.Template,
-				&renderer{assign: func(ref int) *cpart {
-					if ref == main {
-						return part
-					}
-					return nil
-				}})}}
-			if info.Kind != sqlparse.ShowColumns {
-				pl.RenameTable = &TableRename{Physical: part.table, Logical: t.ref.Name}
+			tg := pc.target(part.shard, pc.st.Template, &renderer{assign: func(ref int) *cpart {
+				if ref == main {
+					return part
+				}
+				return nil
+			}})
+			if info.Kind == sqlparse.ShowColumns {
+				return &Route{Target: tg}, nil
 			}
-			return pl, nil
+			return &Scatter{Targets: []Target{tg}, Merge: &MergeSpec{Limit: -1},
+				Rename: &TableRename{Physical: part.table, Logical: t.ref.Name}}, nil
 		case clsSystem:
 			shard, err := pc.defaultShard()
 			if err != nil {
@@ -72,7 +72,7 @@ func (pc *pctx) planShow() (*Plan, error) {
 	return pc.passthrough(shard), nil
 }
 
-func (pc *pctx) showDatabases() (*Plan, error) {
+func (pc *pctx) showDatabases() (Plan, error) {
 	info := pc.st.Show
 	if info.Where != "" {
 		return nil, unsupported("SHOW DATABASES WHERE")
@@ -89,7 +89,7 @@ func (pc *pctx) showDatabases() (*Plan, error) {
 			res.Rows = append(res.Rows, []any{name})
 		}
 	}
-	return &Plan{Kind: KindStatic, Raw: pc.st.SQL, Static: res}, nil
+	return &Static{Result: res}, nil
 }
 
 // likeRegexp compiles a SQL LIKE pattern (case-insensitive, '\' escapes).
@@ -117,7 +117,7 @@ func likeRegexp(p string) *regexp.Regexp {
 	return regexp.MustCompile(b.String())
 }
 
-func (pc *pctx) showTables() (*Plan, error) {
+func (pc *pctx) showTables() (Plan, error) {
 	info := pc.st.Show
 	db := info.DB
 	if db == "" {
@@ -181,7 +181,7 @@ func (pc *pctx) showTables() (*Plan, error) {
 		q = "SELECT * FROM (" + q + ") AS `sl_tables` WHERE " + info.Where
 	}
 	q += " ORDER BY 1"
-	return &Plan{Kind: KindQuery, Raw: pc.st.SQL, Targets: []Target{{Shard: cs.def.DefaultShard, SQL: q, PassArgs: pc.args == nil || len(pc.args) == 0}}}, nil
+	return &Route{Target: Target{Shard: cs.def.DefaultShard, SQL: q, PassArgs: pc.args == nil || len(pc.args) == 0}}, nil
 }
 
 // sqlLiteral writes a bound value as a SQL literal.

@@ -27,7 +27,7 @@ type compiled struct {
 	schemasL    map[string]*cschema
 	shards      []string // sorted
 	schemaNames []string // sorted
-	plans       *sqlparse.LRU[*Plan]
+	plans       *sqlparse.LRU[Plan]
 }
 
 type cschema struct {
@@ -138,7 +138,7 @@ func compile(m *ShardMap) (*compiled, error) {
 			cs.tablesL[strings.ToLower(tname)] = r
 		}
 	}
-	c.plans = sqlparse.NewAdmittingLRU[*Plan](planCacheSize)
+	c.plans = sqlparse.NewAdmittingLRU[Plan](planCacheSize)
 	return c, nil
 }
 

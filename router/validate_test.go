@@ -241,8 +241,8 @@ func TestCloneAndRoundTrip(t *testing.T) {
 		if err1 != nil || err2 != nil || err3 != nil {
 			t.Fatal(err1, err2, err3)
 		}
-		if a.Targets[0].SQL != b.Targets[0].SQL || a.Targets[0].SQL != y.Targets[0].SQL {
-			t.Errorf("%s: %s / %s / %s", sql, a.Targets[0].SQL, b.Targets[0].SQL, y.Targets[0].SQL)
+		if Targets(a)[0].SQL != Targets(b)[0].SQL || Targets(a)[0].SQL != Targets(y)[0].SQL {
+			t.Errorf("%s: %s / %s / %s", sql, Targets(a)[0].SQL, Targets(b)[0].SQL, Targets(y)[0].SQL)
 		}
 	}
 	// a config-style YAML document
@@ -271,7 +271,7 @@ schemas:
 		t.Fatal(err)
 	}
 	pl, err := p.Plan("select * from orders where user_id = 999", nil, &dm, Session{DB: "oms"})
-	if err != nil || pl.Targets[0].Shard != "t3306" {
+	if err != nil || Targets(pl)[0].Shard != "t3306" {
 		t.Fatalf("%v %+v", err, pl)
 	}
 }
