@@ -184,7 +184,22 @@ func (b *backendConn) assignment(name, value string) string {
 		}
 		return "@@session.max_statement_time = (" + value + ") / 1000"
 	}
-	return "@@session." + name + " = " + value
+	return "@@session." + b.varName(name) + " = " + value
+}
+
+// varName is the server's name of a session variable the proxy knows by
+// its MySQL 8 name: MariaDB 10.11 has tx_isolation and tx_read_only, not
+// transaction_isolation and transaction_read_only.
+func (b *backendConn) varName(name string) string {
+	if b.mariadb {
+		switch name {
+		case "transaction_isolation":
+			return "tx_isolation"
+		case "transaction_read_only":
+			return "tx_read_only"
+		}
+	}
+	return name
 }
 
 // prepare returns the statement prepared for query on this connection,

@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"strconv"
 	"strings"
@@ -350,6 +351,7 @@ func (s *Session) set(ctx context.Context, p *router.Set) error {
 	}
 	autocommit := s.autocommit
 	needsBackend := false
+	var readBack []string
 	for _, v := range p.Vars {
 		switch {
 		case v.Global:
@@ -370,11 +372,26 @@ func (s *Session) set(ctx context.Context, p *router.Set) error {
 		default:
 			next.setVar(v.Name, v.Value)
 			needsBackend = true
+			if !strings.HasPrefix(v.Name, "@") && (v.Name == "sql_mode" || !plainLiteral(v.Value)) && v.Name != "max_execution_time" {
+				readBack = append(readBack, v.Name)
+			}
 		}
 	}
 	if needsBackend {
-		if err := s.be.apply(ctx, &next); err != nil {
+		vals, err := s.be.apply(ctx, &next, readBack)
+		if err != nil {
 			return err
+		}
+		// The values as the server resolved them are replayed, never the
+		// expressions: CONCAT(@@sql_mode, ...) on another connection would
+		// start from that connection's value.
+		for i, name := range readBack {
+			if i < len(vals) {
+				next.setVar(name, valueLiteral(vals[i]))
+				if name == "sql_mode" {
+					s.mode = sqlMode{text: strings.ToUpper(vals[i].text), known: true}
+				}
+			}
 		}
 	}
 	s.st = next
@@ -385,6 +402,41 @@ func (s *Session) set(ctx context.Context, p *router.Set) error {
 	}
 	s.autocommit = autocommit
 	return s.writeOK(0, 0, 0)
+}
+
+// plainLiteral reports a SET value that means the same on every
+// connection: a number, a keyword (ON, OFF, DEFAULT, ...) or a quoted
+// string without backslashes.
+func plainLiteral(v string) bool {
+	if v == "" {
+		return false
+	}
+	if v[0] == '\'' {
+		return len(v) >= 2 && v[len(v)-1] == '\'' && !strings.ContainsAny(v[1:len(v)-1], "'\\")
+	}
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || c == '.' || (c == '-' && i == 0)) {
+			return false
+		}
+	}
+	return true
+}
+
+// valueLiteral writes a value read back from a server as an SQL literal
+// that every connection reads alike whatever its sql_mode: a number as
+// is, a string without quotes and backslashes quoted, anything else as a
+// hex string.
+func valueLiteral(v varValue) string {
+	switch {
+	case v.null:
+		return "NULL"
+	case v.text != "" && strings.Trim(v.text, "0123456789") == "":
+		return v.text
+	case !strings.ContainsAny(v.text, "'\\"):
+		return "'" + v.text + "'"
+	}
+	return "0x" + hex.EncodeToString([]byte(v.text))
 }
 
 func oneShot(sets []router.SetVar) bool {

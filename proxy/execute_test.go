@@ -138,9 +138,16 @@ func (f *fakeBackends) savepoint(_ context.Context, sql string) error {
 	return nil
 }
 
-func (f *fakeBackends) apply(_ context.Context, st *sessionState) error {
-	f.record("apply %s", st.varsKey)
-	return f.scripted(st.varsKey)
+func (f *fakeBackends) apply(_ context.Context, st *sessionState, readBack []string) ([]varValue, error) {
+	f.record("apply %s read %v", st.varsKey, readBack)
+	if err := f.scripted(st.varsKey); err != nil {
+		return nil, err
+	}
+	out := make([]varValue, len(readBack))
+	for i, name := range readBack {
+		out[i] = varValue{text: "resolved " + name}
+	}
+	return out, nil
 }
 
 func (f *fakeBackends) nextIDs(_ context.Context, seq string, n int) (uint64, error) {
@@ -357,8 +364,13 @@ func TestExecutor(t *testing.T) {
 			resp: []string{"ERR 1054"}},
 		{name: "SET validates on a backend, then becomes session state",
 			stmts: []string{"SET @@session.sql_mode = 'ANSI'"},
-			log:   []string{"apply sql_mode='ANSI';"},
+			log:   []string{"apply sql_mode='ANSI'; read [sql_mode]"},
 			resp:  []string{"OK affected=0 id=0"}},
+		{name: "a SET of an expression replays the value the server resolved",
+			stmts: []string{"SET @@session.time_zone = CONCAT('+0', '1:00')", "SET @x = 1"},
+			log: []string{"apply time_zone=CONCAT('+0', '1:00'); read [time_zone]",
+				"apply @x=1;time_zone='resolved time_zone'; read []"},
+			resp: []string{"OK affected=0 id=0", "OK affected=0 id=0"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

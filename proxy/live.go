@@ -464,18 +464,40 @@ func (b *liveBackends) savepoint(_ context.Context, sql string) error {
 // apply brings a connection of the default shard to st, so the server
 // validates names and values (and translates them, see
 // backendConn.assignment); on success that connection carries the state.
-func (b *liveBackends) apply(ctx context.Context, st *sessionState) error {
+func (b *liveBackends) apply(ctx context.Context, st *sessionState, readBack []string) ([]varValue, error) {
 	shard := b.s.anyShard()
 	if shard == "" {
-		return nil
+		return nil, nil // nothing to validate against (a map without shards)
 	}
 	// A free connection, not the transaction's: a SET must not enlist a shard.
-	bc, err := b.s.acquireFree(ctx, shard)
+	bc, err := b.s.acquireSynced(ctx, shard, st)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer bc.pool.put(bc)
-	return bc.sync(st)
+	if len(readBack) == 0 {
+		return nil, nil
+	}
+	exprs := make([]string, len(readBack))
+	for i, name := range readBack {
+		exprs[i] = "@@SESSION." + bc.varName(name)
+	}
+	r, err := bc.exec("SELECT " + strings.Join(exprs, ", "))
+	if err != nil {
+		return nil, err
+	}
+	if len(r.Values) != 1 || len(r.Values[0]) != len(readBack) {
+		return nil, newError(mysql.ER_UNKNOWN_ERROR, "reading back %s: unexpected result", strings.Join(readBack, ", "))
+	}
+	out := make([]varValue, len(readBack))
+	for i, v := range r.Values[0] {
+		if v.Value() == nil {
+			out[i].null = true
+		} else {
+			out[i].text = string(v.AsString())
+		}
+	}
+	return out, nil
 }
 
 func (b *liveBackends) nextIDs(ctx context.Context, sequence string, n int) (uint64, error) {

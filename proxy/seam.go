@@ -44,8 +44,9 @@ type backends interface {
 	savepoint(ctx context.Context, sql string) error
 
 	// apply brings a backend connection to st, so that the server judges
-	// the values of a SET (and translates them).
-	apply(ctx context.Context, st *sessionState) error
+	// the values of a SET (and translates them), then reads the session
+	// variables named in readBack (e.g. sql_mode) on that connection.
+	apply(ctx context.Context, st *sessionState, readBack []string) ([]varValue, error)
 	// nextIDs takes n consecutive values of a global sequence; forgetIDs
 	// drops the node's cached values of it.
 	nextIDs(ctx context.Context, sequence string, n int) (uint64, error)
@@ -54,6 +55,12 @@ type backends interface {
 	// result of shard as the server does: collation ids and ENUM value
 	// lists by column.
 	mergeInfo(ctx context.Context, shard string, fields []*mysql.Field) (map[int]uint16, map[int][]string)
+}
+
+// varValue is a value read back from a server: text, or NULL.
+type varValue struct {
+	text string
+	null bool
 }
 
 // writeResult is what a write reports.

@@ -2,7 +2,6 @@ package proxy
 
 import (
 	"context"
-	"strings"
 	"sync"
 	"time"
 
@@ -158,15 +157,11 @@ func (q *Sequences) prefetch(name string, st *seqState) {
 }
 
 // planSession is the router session of the next statement, with the
-// session's LAST_INSERT_ID() and the sql_mode flag NO_AUTO_VALUE_ON_ZERO when the session set it. (The proxy
-// knows only what the session SET: a server whose global sql_mode has the
-// flag is not seen, and a 0 is then generated anyway.)
+// session's LAST_INSERT_ID() and its sql_mode flag NO_AUTO_VALUE_ON_ZERO.
 func (s *Session) planSession() router.Session {
 	rs := s.routerSession()
 	rs.LastInsertID = s.lastInsert
-	if mode, ok := s.st.vars["sql_mode"]; ok {
-		rs.NoAutoValueOnZero = strings.Contains(strings.ToUpper(mode), "NO_AUTO_VALUE_ON_ZERO")
-	}
+	rs.NoAutoValueOnZero = s.mode.has("NO_AUTO_VALUE_ON_ZERO")
 	return rs
 }
 

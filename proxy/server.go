@@ -138,6 +138,8 @@ type Server struct {
 	panics   atomic.Int64
 	// ddlInDoubtWait bounds how long DDL waits for in-doubt branches.
 	ddlInDoubtWait time.Duration
+	// modeAtConnect is the sql_mode sessions start with (connectMode).
+	modeAtConnect atomic.Pointer[sqlMode]
 	// baseCtx is the parent of every statement's context; Close cancels it.
 	baseCtx context.Context
 	stop    context.CancelFunc

@@ -52,6 +52,7 @@ type Session struct {
 	log  *slog.Logger
 
 	st         sessionState
+	mode       sqlMode
 	autocommit bool
 	// be is how statements reach the shards (the execution seam); live is
 	// its real implementation, also used by the commands outside the
@@ -86,6 +87,7 @@ func (s *Session) attach(c *clientConn) {
 	s.id = c.ConnectionID() // the id of the handshake, KILL and CONNECTION_ID()
 	s.log = s.srv.log.With("session", s.id, "user", c.GetUser())
 	s.st.names = namesForCollation(c.Charset())
+	s.mode = s.srv.connectMode(s.srv.baseCtx, s.anyShard())
 }
 
 func (s *Session) close() {
@@ -114,6 +116,9 @@ func (s *Session) status() uint16 {
 	}
 	if s.be.inTxn() {
 		st |= mysql.SERVER_STATUS_IN_TRANS
+	}
+	if s.mode.has("NO_BACKSLASH_ESCAPES") {
+		st |= mysql.SERVER_STATUS_NO_BACKSLASH_ESCAPED
 	}
 	return st
 }
@@ -257,6 +262,7 @@ func (s *Session) resetConnection() {
 	}
 	s.st.vars, s.st.varsKey = nil, ""
 	s.st.names = namesForCollation(s.conn.Charset())
+	s.mode = s.srv.connectMode(s.srv.baseCtx, s.anyShard())
 	s.autocommit = true
 	s.lastInsert = 0
 }
