@@ -747,14 +747,18 @@ func (pc *pctx) eval(c *sqlparse.Cond, ruleOf func(sqlparse.ColRef) *crule) pset
 		}
 		return out
 	case sqlparse.CondOr:
-		out := pset{}
+		// one set for every disjunct: a long OR list stays linear
+		union := map[int]bool{}
 		for _, k := range c.Kids {
-			out = out.or(pc.eval(k, ruleOf))
-			if out.all {
-				return out
+			p := pc.eval(k, ruleOf)
+			if p.all {
+				return allParts
+			}
+			for _, i := range p.idx {
+				union[i] = true
 			}
 		}
-		return out
+		return setOf(union)
 	case sqlparse.CondAtom:
 		if r := ruleOf(c.Col); r != nil {
 			return pc.partsFor(r, c)

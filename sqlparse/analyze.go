@@ -713,6 +713,20 @@ func (a *analyzer) collectEqs(b int, e ast.ExprNode, out *Block) {
 	}
 }
 
+// disjuncts flattens a tree of ORs (and parentheses) into its operands.
+func disjuncts(e ast.ExprNode, out []ast.ExprNode) []ast.ExprNode {
+	switch x := e.(type) {
+	case *ast.ParenthesesExpr:
+		return disjuncts(x.Expr, out)
+	case *ast.BinaryOperationExpr:
+		if x.Op == opcode.LogicOr {
+			out = disjuncts(x.L, out)
+			return disjuncts(x.R, out)
+		}
+	}
+	return append(out, e)
+}
+
 func conjuncts(e ast.ExprNode, out []ast.ExprNode) []ast.ExprNode {
 	switch x := e.(type) {
 	case *ast.ParenthesesExpr:
@@ -785,14 +799,21 @@ func (a *analyzer) buildCond(b int, e ast.ExprNode) *Cond {
 	case *ast.BinaryOperationExpr:
 		switch x.Op {
 		case opcode.LogicAnd:
-			return andConds([]*Cond{a.buildCond(b, x.L), a.buildCond(b, x.R)})
-		case opcode.LogicOr:
-			l, r := a.buildCond(b, x.L), a.buildCond(b, x.R)
-			if l == nil || r == nil {
-				return nil
+			// flattened first: a chain of n ANDs is one node, built in O(n)
+			parts := conjuncts(x, nil)
+			kids := make([]*Cond, len(parts))
+			for i, p := range parts {
+				kids[i] = a.buildCond(b, p)
 			}
-			var kids []*Cond
-			for _, c := range []*Cond{l, r} {
+			return andConds(kids)
+		case opcode.LogicOr:
+			parts := disjuncts(x, nil)
+			kids := make([]*Cond, 0, len(parts))
+			for _, p := range parts {
+				c := a.buildCond(b, p)
+				if c == nil {
+					return nil
+				}
 				if c.Op == CondOr {
 					kids = append(kids, c.Kids...)
 				} else {
