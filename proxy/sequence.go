@@ -162,6 +162,7 @@ func (s *Session) planSession() router.Session {
 	rs := s.routerSession()
 	rs.LastInsertID = s.lastInsert
 	rs.NoAutoValueOnZero = s.mode.has("NO_AUTO_VALUE_ON_ZERO")
+	rs.Now = time.Now()
 	return rs
 }
 

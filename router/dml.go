@@ -5,6 +5,8 @@ import (
 	"math"
 	"sort"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/go-mysql-org/go-mysql/mysql"
 
@@ -40,6 +42,9 @@ func (pc *pctx) checkWrites() (bool, error) {
 	if !bw {
 		return false, nil
 	}
+	if err := pc.checkDeterministic(); err != nil {
+		return false, err
+	}
 	for i := range pc.refs {
 		if c := pc.refs[i].cls; c == clsSharded || c == clsUnsharded {
 			return false, unsupported("a write to a broadcast table that reads %s table %s (broadcast writes may only read broadcast tables)",
@@ -61,13 +66,52 @@ func clsName(c tclass) string {
 	return "unsharded"
 }
 
-// everyShard runs the statement on every shard of the map (broadcast writes).
+// everyShard runs the statement on every shard of the map (broadcast
+// writes), each copy with @@timestamp fixed to the statement's time.
 func (pc *pctx) everyShard(tpl *sqlparse.Template) Plan {
 	var targets []Target
 	for _, s := range pc.c.shards {
-		targets = append(targets, pc.target(s, tpl, &renderer{}))
+		t := pc.target(s, tpl, &renderer{})
+		if !pc.sess.Now.IsZero() && pc.st.Explain == "" {
+			pc.timed = true
+			t.SQL = "SET STATEMENT timestamp=" + unixMicros(pc.sess.Now) + " FOR " + t.SQL
+			t.PassArgs = false
+		}
+		targets = append(targets, t)
 	}
 	return pc.writeOn(targets, true)
+}
+
+// unixMicros writes t as seconds since the epoch with six decimals.
+func unixMicros(t time.Time) string {
+	us := t.UnixMicro()
+	return fmt.Sprintf("%d.%06d", us/1e6, us%1e6)
+}
+
+// nondeterministic lists functions whose value would differ between the
+// copies of a broadcast table (or that read per-connection state).
+// Time functions are not here: the copies share the statement's
+// @@timestamp (everyShard); SYSDATE() ignores it.
+var nondeterministic = map[string]bool{
+	"uuid": true, "uuid_short": true, "sys_guid": true, "rand": true, "random_bytes": true, "sysdate": true,
+	"found_rows": true, "row_count": true, "get_lock": true, "release_lock": true, "is_free_lock": true,
+	"is_used_lock": true, "release_all_locks": true, "nextval": true, "lastval": true, "setval": true,
+	"master_pos_wait": true, "master_gtid_wait": true, "load_file": true,
+}
+
+// checkDeterministic refuses a broadcast write that could change the
+// copies differently: a function with a value per call or connection, or
+// ORDER BY/LIMIT choosing rows.
+func (pc *pctx) checkDeterministic() error {
+	for _, f := range pc.st.Funcs {
+		if nondeterministic[f] {
+			return unsupported("%s() in a write to a broadcast table: each copy would get another value (compute it in the application and write the literal)", strings.ToUpper(f))
+		}
+	}
+	if pc.st.HasOrderOrLimit {
+		return unsupported("ORDER BY / LIMIT in a write to a broadcast table: the copies could change different rows (select the rows by a key)")
+	}
+	return nil
 }
 
 // writeOn is the plan of a write on targets: one Route, or a MultiWrite;

@@ -10,11 +10,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-mysql-org/go-mysql/mysql"
 )
 
 var update = flag.Bool("update", false, "rewrite the expected plans in testdata/*.json")
+
+// goldenNow is the statement time of every golden case.
+var goldenNow = time.Date(2026, 1, 2, 3, 4, 5, 123456000, time.UTC)
 
 // goldenMap is the shard map of the golden tests.
 func goldenMap() *ShardMap {
@@ -216,7 +220,8 @@ func TestGolden(t *testing.T) {
 					args[j] = a
 				}
 			}
-			sess := Session{DB: db, NoAutoValueOnZero: c.NoAutoZero, LastInsertID: c.LastInsertID, ConnectionID: c.ConnectionID}
+			sess := Session{DB: db, NoAutoValueOnZero: c.NoAutoZero, LastInsertID: c.LastInsertID, ConnectionID: c.ConnectionID,
+				Now: goldenNow}
 			if c.TableColumns != nil {
 				sess.TableColumns = func(shard, schema, table string) ([]string, error) { return c.TableColumns, nil }
 			}

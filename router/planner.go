@@ -32,6 +32,12 @@ type Session struct {
 	// ConnectionID is the client session's id (the one KILL takes), written
 	// in place of CONNECTION_ID(): the backend would answer with its own.
 	ConnectionID uint32
+	// Now is the statement's time. A write to a broadcast table runs on
+	// every copy with @@timestamp fixed to it (SET STATEMENT timestamp=...
+	// FOR ...), so NOW(), CURRENT_TIMESTAMP and DEFAULT CURRENT_TIMESTAMP
+	// columns get one value on every shard. Zero: the copies use their own
+	// clocks.
+	Now time.Time
 	// TableColumns, when set, returns the columns of a physical table in
 	// table order (lower case), looked up on its shard: an INSERT without a
 	// column list into a sharded table needs them to find the shard key's
@@ -115,8 +121,10 @@ func (p *Planner) Plan(sql string, args []any, m *ShardMap, s Session) (Plan, er
 		if err != nil {
 			return nil, err
 		}
-		pl, err = planStatement(c, st, args, s)
+		pc := &pctx{c: c, st: st, args: args, sess: s}
+		pl, err = pc.plan()
 		cache = cache && !st.UsesLastID && !st.UsesConnID // the plan holds the session's values
+		cache = cache && !pc.timed
 		// An INSERT without a column list was routed by the table's current
 		// columns, which a later ALTER TABLE may change.
 		cache = cache && (st.Insert == nil || st.Insert.Columns != nil)
@@ -230,6 +238,9 @@ type pctx struct {
 	args []any
 	sess Session
 	refs []tref
+	// timed reports a plan that holds the statement's time (Session.Now):
+	// it is not cached.
+	timed bool
 	// insertCols is the column list an INSERT without one was routed by
 	// (looked up on the shard); it is written after the table name, so a
 	// table whose columns changed since makes the shard refuse the row
@@ -238,6 +249,13 @@ type pctx struct {
 }
 
 func planStatement(c *compiled, st *sqlparse.Statement, args []any, s Session) (Plan, error) {
+	pc := &pctx{c: c, st: st, args: args, sess: s}
+	return pc.plan()
+}
+
+// plan plans pc.st.
+func (pc *pctx) plan() (Plan, error) {
+	c, st, args := pc.c, pc.st, pc.args
 	if args != nil && len(args) != st.ParamCount {
 		return nil, mysql.NewError(mysql.ER_WRONG_ARGUMENTS,
 			fmt.Sprintf("Incorrect arguments to mysqld_stmt_execute (%d parameters, %d values)", st.ParamCount, len(args)))
@@ -245,7 +263,6 @@ func planStatement(c *compiled, st *sqlparse.Statement, args []any, s Session) (
 	if args == nil && st.ParamCount > 0 {
 		return nil, sqlparse.ParseError(fmt.Errorf("'?' parameter markers are only valid in prepared statements"))
 	}
-	pc := &pctx{c: c, st: st, args: args, sess: s}
 	switch st.Kind {
 	case sqlparse.KindUnsupported:
 		return nil, sqlparse.Unsupported(st.Unsupported)

@@ -498,8 +498,19 @@ func (a *analyzer) enter1(n ast.Node) (ast.Node, bool) {
 		if x.FnName.L == "last_insert_id" && len(x.Args) > 0 {
 			a.st.LastIDArg = true
 		}
+		a.noteFunc(x.FnName.L)
 	}
 	return n, false
+}
+
+// noteFunc records a function the statement calls (Statement.Funcs).
+func (a *analyzer) noteFunc(name string) {
+	for _, f := range a.st.Funcs {
+		if f == name {
+			return
+		}
+	}
+	a.st.Funcs = append(a.st.Funcs, name)
 }
 
 func (a *analyzer) leave1(n ast.Node) (ast.Node, bool) {

@@ -65,6 +65,9 @@ func (a *analyzer) finishDatabase(n ast.Node) (*Statement, error) {
 
 func (a *analyzer) analyzeInsert(x *ast.InsertStmt) error {
 	info := &InsertInfo{Replace: x.IsReplace, Select: x.Select != nil, Table: -1}
+	if sel, ok := x.Select.(*ast.SelectStmt); ok && sel.Limit != nil {
+		a.st.HasOrderOrLimit = true // which rows a LIMIT picks may differ per copy
+	}
 	if len(a.blocks) > 0 && len(a.blocks[0].tables) > 0 {
 		info.Table = a.blocks[0].tables[0]
 	}

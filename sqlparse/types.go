@@ -81,7 +81,8 @@ type Statement struct {
 	Write bool
 	// WriteTables lists the table refs written by INSERT/UPDATE/DELETE.
 	WriteTables []int
-	// HasOrderOrLimit is set for UPDATE/DELETE with ORDER BY or LIMIT.
+	// HasOrderOrLimit is set for UPDATE/DELETE with ORDER BY or LIMIT, and
+	// for INSERT ... SELECT ... LIMIT.
 	HasOrderOrLimit bool
 	// Assigned lists the columns written by UPDATE ... SET.
 	Assigned []ColRef
@@ -119,6 +120,10 @@ type Statement struct {
 	// @@identity) inside the statement: its templates hold HoleLastID
 	// holes, and a plan of it depends on the session's value.
 	UsesLastID bool
+	// Funcs lists the functions the statement calls (lower case, each
+	// once), e.g. to refuse ones whose value differs per copy in a write to
+	// a broadcast table.
+	Funcs []string
 	// UsesConnID reports CONNECTION_ID() inside the statement: its
 	// templates hold HoleConnID holes, and a plan of it depends on the
 	// session.
