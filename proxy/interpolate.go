@@ -56,12 +56,6 @@ func skipTo(sql string, i int, end string) int {
 	return len(sql)
 }
 
-func countPlaceholders(sql string) int {
-	n := 0
-	scanPlaceholders(sql, func(int) { n++ })
-	return n
-}
-
 // interpolate replaces the parameter markers of sql with args as SQL
 // literals, for statements the proxy runs as text on behalf of a prepared
 // statement (scatter-gather, split INSERTs).

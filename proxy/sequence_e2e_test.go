@@ -139,10 +139,9 @@ func idsByTitle(t *testing.T, db *sql.DB) map[string]int64 {
 
 // insertCase is one way of inserting rows with generated ids.
 type insertCase struct {
-	name  string
-	rows  int
-	exec  func(ctx context.Context, c *sql.Conn, titles []string) (sql.Result, error)
-	noCol bool
+	name string
+	rows int
+	exec func(ctx context.Context, c *sql.Conn, titles []string) (sql.Result, error)
 }
 
 var insertCases = []insertCase{

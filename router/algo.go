@@ -200,23 +200,6 @@ func normNumberText(s string) (keyVal, bool) {
 	return keyVal{kind: kFloat, f: f}, true
 }
 
-// keyBytes is what the hash algorithm hashes.
-func keyBytes(k keyVal) ([]byte, bool) {
-	switch k.kind {
-	case kInt:
-		var b [8]byte
-		binary.BigEndian.PutUint64(b[:], uint64(k.i))
-		return b[:], true
-	case kUint:
-		var b [8]byte
-		binary.BigEndian.PutUint64(b[:], k.u)
-		return b[:], true
-	case kString:
-		return []byte(k.s), true
-	}
-	return nil, false
-}
-
 // KeyspaceID returns the 64-bit keyspace id of a shard-key value under the
 // hash algorithm, and false when the value cannot be hashed (NULL, a
 // non-integral number, an unsupported type).

@@ -266,8 +266,7 @@ func (pc *pctx) colocated(all []int) ([]int, string) {
 	for _, r := range sharded {
 		parent[r] = r
 	}
-	var find func(int) int
-	find = func(x int) int {
+	find := func(x int) int {
 		for parent[x] != x {
 			x = parent[x]
 		}

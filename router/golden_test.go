@@ -110,7 +110,7 @@ var txnOps = map[TxnOp]string{TxnBegin: "begin", TxnCommit: "commit", TxnRollbac
 func goldenTargets(ts []Target) []goldenTarget {
 	out := make([]goldenTarget, len(ts))
 	for i, t := range ts {
-		out[i] = goldenTarget{Shard: t.Shard, SQL: t.SQL, Args: t.Args, PassArgs: t.PassArgs}
+		out[i] = goldenTarget(t)
 	}
 	return out
 }
@@ -226,8 +226,7 @@ func TestGolden(t *testing.T) {
 				sess.TableColumns = func(shard, schema, table string) ([]string, error) { return c.TableColumns, nil }
 			}
 			pl, err := p.Plan(c.SQL, args, m, sess)
-			var got goldenCase
-			got = *c
+			got := *c
 			got.Plan, got.Error = nil, ""
 			if err == nil {
 				got.Plan, err = toGolden(pl, c.AutoIDs)

@@ -621,20 +621,6 @@ func (a pset) and(b pset) pset {
 	return pset{idx: out}
 }
 
-func (a pset) or(b pset) pset {
-	if a.all || b.all {
-		return allParts
-	}
-	m := map[int]bool{}
-	for _, i := range a.idx {
-		m[i] = true
-	}
-	for _, i := range b.idx {
-		m[i] = true
-	}
-	return setOf(m)
-}
-
 func setOf(m map[int]bool) pset {
 	out := make([]int, 0, len(m))
 	for i := range m {

@@ -181,7 +181,7 @@ func (pc *pctx) showTables() (Plan, error) {
 		q = "SELECT * FROM (" + q + ") AS `sl_tables` WHERE " + info.Where
 	}
 	q += " ORDER BY 1"
-	return &Route{Target: Target{Shard: cs.def.DefaultShard, SQL: q, PassArgs: pc.args == nil || len(pc.args) == 0}}, nil
+	return &Route{Target: Target{Shard: cs.def.DefaultShard, SQL: q, PassArgs: len(pc.args) == 0}}, nil
 }
 
 // sqlLiteral writes a bound value as a SQL literal.

@@ -118,7 +118,7 @@ func sequenceCmd(g *globals) *cobra.Command {
 		RunE: func(_ *cobra.Command, args []string) error {
 			n, err := strconv.ParseUint(args[1], 10, 64)
 			if err != nil {
-				return fmt.Errorf("N must be a non-negative integer: %w", err)
+				return fmt.Errorf("argument N must be a non-negative integer: %w", err)
 			}
 			var reply map[string]any
 			if err := g.call("POST", "/v1/sequences/"+url.PathEscape(args[0]), map[string]uint64{"at_least": n}, &reply); err != nil {

@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -37,11 +36,8 @@ func shardlineBinary(t testing.TB) string {
 		if buildErr != nil {
 			return
 		}
-		goBin, err := exec.LookPath("go")
-		if err != nil {
-			goBin = filepath.Join(runtime.GOROOT(), "bin", "go")
-		}
-		cmd := exec.Command(goBin, "build", "-o", buildDir+"/", "github.com/shardline/shardline/cmd/shardline")
+		// go test puts its own GOROOT/bin first on the test's PATH.
+		cmd := exec.Command("go", "build", "-o", buildDir+"/", "github.com/shardline/shardline/cmd/shardline")
 		out, err := cmd.CombinedOutput()
 		if err != nil {
 			buildErr = fmt.Errorf("go build ./cmd/shardline: %v\n%s", err, out)

@@ -61,9 +61,6 @@ func field(name string, typ uint8, flag uint16, charset uint16, dec uint8) *mysq
 	return &mysql.Field{Name: []byte(name), Type: typ, Flag: flag, Charset: charset, Decimal: dec}
 }
 func intF(name string) *mysql.Field { return field(name, mysql.MYSQL_TYPE_LONGLONG, 0, 63, 0) }
-func uintF(name string) *mysql.Field {
-	return field(name, mysql.MYSQL_TYPE_LONGLONG, mysql.UNSIGNED_FLAG, 63, 0)
-}
 func decF(name string, scale uint8) *mysql.Field {
 	return field(name, mysql.MYSQL_TYPE_NEWDECIMAL, 0, 63, scale)
 }
