@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/shardline/shardline/metaraft"
 	"github.com/shardline/shardline/router"
 )

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/shardline/shardline/admin"
 	"github.com/shardline/shardline/internal/mariadbtest"
 	"github.com/shardline/shardline/metaraft"

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/go-mysql-org/go-mysql/mysql"
+
 	"github.com/shardline/shardline/router"
 	"github.com/shardline/shardline/router/merge"
 	"github.com/shardline/shardline/xa"

@@ -6,9 +6,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"github.com/shardline/shardline/internal/mariadbtest"
-	"github.com/shardline/shardline/proxy"
-	"github.com/shardline/shardline/router"
 	"os/exec"
 	"reflect"
 	"strings"
@@ -16,6 +13,10 @@ import (
 	"time"
 
 	gomysql "github.com/go-sql-driver/mysql"
+
+	"github.com/shardline/shardline/internal/mariadbtest"
+	"github.com/shardline/shardline/proxy"
+	"github.com/shardline/shardline/router"
 )
 
 // TestDriverRoundTrip runs the same statements with server-side prepared

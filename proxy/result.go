@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/go-mysql-org/go-mysql/mysql"
+
 	"github.com/shardline/shardline/router"
 )
 

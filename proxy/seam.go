@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/go-mysql-org/go-mysql/mysql"
+
 	"github.com/shardline/shardline/router"
 )
 

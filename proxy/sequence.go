@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/go-mysql-org/go-mysql/mysql"
+
 	"github.com/shardline/shardline/router"
 )
 

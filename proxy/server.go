@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/go-mysql-org/go-mysql/mysql"
+
 	"github.com/shardline/shardline/router"
 )
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/go-mysql-org/go-mysql/mysql"
+
 	"github.com/shardline/shardline/router"
 )
 

@@ -2,12 +2,13 @@ package proxy_test
 
 import (
 	"errors"
-	"github.com/shardline/shardline/proxy"
 	"strings"
 	"testing"
 	"time"
 
 	gomysql "github.com/go-sql-driver/mysql"
+
+	"github.com/shardline/shardline/proxy"
 )
 
 // TestShardDown kills one of two shards: statements for the other keep

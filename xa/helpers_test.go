@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/go-mysql-org/go-mysql/client"
+
 	"github.com/shardline/shardline/internal/mariadbtest"
 )
 

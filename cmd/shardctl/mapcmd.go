@@ -7,8 +7,9 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/shardline/shardline/router"
 	"github.com/spf13/cobra"
+
+	"github.com/shardline/shardline/router"
 )
 
 func mapCmd(g *globals) *cobra.Command {

@@ -10,9 +10,10 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/shardline/shardline/router"
 	"github.com/spf13/cobra"
 	"gopkg.in/yaml.v3"
+
+	"github.com/shardline/shardline/router"
 )
 
 func tableCmd(g *globals) *cobra.Command {

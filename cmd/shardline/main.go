@@ -5,20 +5,20 @@ package main
 
 import (
 	"bufio"
-	"io"
-	"runtime/debug"
-	"strings"
-	"time"
-
 	"flag"
 	"fmt"
-	"github.com/shardline/shardline/proxy"
+	"io"
 	"log/slog"
 	"net/http"
 	_ "net/http/pprof"
 	"os"
 	"os/signal"
+	"runtime/debug"
+	"strings"
 	"syscall"
+	"time"
+
+	"github.com/shardline/shardline/proxy"
 )
 
 func main() {

@@ -1,8 +1,9 @@
 package merge
 
 import (
-	"github.com/go-mysql-org/go-mysql/mysql"
 	"testing"
+
+	"github.com/go-mysql-org/go-mysql/mysql"
 )
 
 // TestCollationCompare checks string comparison per collation against what
