@@ -268,7 +268,7 @@ func TestClusterMinorityRefusesWrites(t *testing.T) {
 // TestClusterIndeterminateDecision: if it fails, a coordinator whose
 // decision append was cut off with its leader (ErrLeadershipLost) reports
 // its own outcome although the majority meanwhile recorded the other one
-// (XA-NOTES 12) — the shards would then be committed and rolled back at once.
+// (xa/DESIGN.md, fact 12) — the shards would then be committed and rolled back at once.
 func TestClusterIndeterminateDecision(t *testing.T) {
 	nodes := startCluster(t, 3, nil)
 	old := waitLeader(t, nodes)

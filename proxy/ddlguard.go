@@ -16,7 +16,7 @@ const defaultDDLInDoubtWait = 10 * time.Second
 
 // guardDDL holds DDL back while a Shardline XA branch is prepared on a shard
 // the DDL runs on. A prepared branch whose connection is gone holds no
-// metadata lock (XA-NOTES 5): an ALTER or DROP could rebuild the table under
+// metadata lock (xa/DESIGN.md, fact 5): an ALTER or DROP could rebuild the table under
 // the branch's row locks. The resolver finishes such branches within
 // seconds, so the DDL waits for that, then fails naming the shard.
 func (b *liveBackends) guardDDL(ctx context.Context, targets []router.Target) error {

@@ -12,7 +12,7 @@ import (
 // on the table through the proxy: the DDL must be refused while the branch
 // is in doubt and succeed once the resolver has finished it. If it fails,
 // an ALTER could rebuild a table under a prepared branch's row locks
-// (XA-NOTES 5).
+// (xa/DESIGN.md, fact 5).
 func TestDDLWaitsForInDoubtBranch(t *testing.T) {
 	e := startXAEnv(t, 2, shardedMap, nil)
 	e.srv.SetDDLInDoubtWait(500 * time.Millisecond)

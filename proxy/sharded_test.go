@@ -311,7 +311,7 @@ func TestShowWithLogicalNames(t *testing.T) {
 // TestSharedLockReads: LOCK IN SHARE MODE and FOR SHARE on sharded tables
 // reach MariaDB in a spelling it accepts (it rejects FOR SHARE), on one
 // partition and scattered, inside a transaction. If it fails, the locking
-// reads that give consistent cross-shard snapshots (XA-NOTES 10) are unusable.
+// reads that give consistent cross-shard snapshots (xa/DESIGN.md, fact 10) are unusable.
 func TestSharedLockReads(t *testing.T) {
 	e := startXAEnv(t, 2, shardedMap, nil)
 	db := e.db(false)

@@ -18,7 +18,7 @@ func (pc *pctx) planDDL() (Plan, error) {
 			return nil, unsupported("DDL on the system schema %s", t.schema)
 		}
 		if (t.cls == clsSharded || t.cls == clsBroadcast) && st.Engine != "" && !strings.EqualFold(st.Engine, "InnoDB") {
-			// XA-NOTES 9: a MyISAM row survives XA ROLLBACK, so a
+			// xa/DESIGN.md, fact 9: a MyISAM row survives XA ROLLBACK, so a
 			// cross-shard transaction could not be atomic.
 			return nil, unsupported("ENGINE=%s for %s table %s: only InnoDB tables are transactional, which cross-shard commits (XA) need", st.Engine, clsName(t.cls), t.String())
 		}

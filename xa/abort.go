@@ -34,7 +34,7 @@ func (t *Txn) cleanup(ctx context.Context, ph phase, writers []*branch, err erro
 // abortPrepare handles a failed phase 1 (presumed abort): ABORT is recorded
 // only when some branch may be prepared; branches that are surely not
 // prepared are rolled back at once; maybe-prepared ones only once ABORT is
-// recorded (XA-NOTES 13), else they are left to the resolver, which will
+// recorded (xa/DESIGN.md, fact 13), else they are left to the resolver, which will
 // abort them: nobody but this coordinator could record COMMIT, so the
 // outcome is ABORT either way and the client gets the prepare error.
 func (t *Txn) abortPrepare(ctx context.Context, cause error) error {

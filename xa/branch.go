@@ -41,7 +41,7 @@ type branch struct {
 }
 
 // maybePrepared reports whether the branch may be in the PREPARED state, so
-// that rolling it back needs a recorded ABORT first (XA-NOTES 13).
+// that rolling it back needs a recorded ABORT first (xa/DESIGN.md, fact 13).
 func (b *branch) maybePrepared() bool { return b.prepareSent && b.state != stFinished }
 
 // errAbandoned marks a statement given up because its context ended; the

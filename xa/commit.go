@@ -60,7 +60,7 @@ func (t *Txn) commitOnePhase(ctx context.Context, b *branch) error {
 }
 
 // finishReaders ends the branches that wrote nothing with XA COMMIT ONE
-// PHASE, outside 2PC (XA-NOTES 6), within Phase2Timeout. Their errors cannot change the outcome:
+// PHASE, outside 2PC (xa/DESIGN.md, fact 6), within Phase2Timeout. Their errors cannot change the outcome:
 // they are logged and the connection is dropped.
 func (t *Txn) finishReaders(ctx context.Context, readers []*branch) {
 	if len(readers) == 0 {

@@ -74,13 +74,13 @@ func confOnePhasePrepared(t *testing.T, c *cluster) {
 	mustOK(t, run(a, xaRollback(x.SQL())), "rollback")
 }
 
-// confDDLBlocked: XA-NOTES 5 says DDL succeeds beside a detached prepared
-// branch. On 10.11.19 with this harness it does not: no metadata lock is
-// held (lock_wait_timeout never fires), but InnoDB's table lock of the
-// prepared transaction makes ALTER/TRUNCATE/DROP wait and fail with 1205
-// after innodb_lock_wait_timeout, before and after a restart. The branch
-// is intact afterwards. If DDL starts to succeed here, the proxy's DDL guard
-// becomes a correctness matter again.
+// confDDLBlocked (xa/DESIGN.md, fact 5): DDL beside a detached prepared
+// branch was expected to succeed. On 10.11.19 with this harness it does
+// not: no metadata lock is held (lock_wait_timeout never fires), but
+// InnoDB's table lock of the prepared transaction makes ALTER/TRUNCATE/DROP
+// wait and fail with 1205 after innodb_lock_wait_timeout, before and after a
+// restart. The branch is intact afterwards. If DDL starts to succeed here,
+// the proxy's DDL guard becomes a correctness matter again.
 func confDDLBlocked(t *testing.T, c *cluster) {
 	x := xid("mdl")
 	c.exec(0, "CREATE TABLE xt.mdl (id INT PRIMARY KEY) ENGINE=InnoDB")

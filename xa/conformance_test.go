@@ -21,8 +21,9 @@ func prepareInsert(t *testing.T, c Conn, x XID, id int) {
 // listed reports whether x is in shard i's XA RECOVER.
 func listed(c *cluster, i int, x XID) bool { return slices.Contains(c.recovered(i), x) }
 
-// TestXAConformance re-asserts the MariaDB facts of XA-NOTES 1-9 that the
-// coordinator and the resolver are built on. If it fails, the server
+// TestXAConformance re-asserts the MariaDB facts 1-9 of xa/DESIGN.md that
+// the coordinator and the resolver are built on; each subtest name starts
+// with its fact's number. If it fails, the server
 // changed behaviour and the design (1397 handling, read-only branches,
 // wait_timeout, XID encoding, fatal-error classification) must be revisited.
 func TestXAConformance(t *testing.T) {

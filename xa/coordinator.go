@@ -16,7 +16,7 @@ import (
 // go-mysql *client.Conn. If it also implements io.Closer, the coordinator
 // closes it when it must abandon a branch (a failed or timed-out statement,
 // or a prepared branch left for the resolver): the server then detaches the
-// prepared branch so that another connection can finish it (XA-NOTES 2).
+// prepared branch so that another connection can finish it (xa/DESIGN.md, fact 2).
 // If it implements SetDeadline(time.Time) error (a *client.Conn does), a
 // statement whose context ends is interrupted through the socket deadline;
 // otherwise by Close, which races with the running statement in go-mysql.
@@ -30,7 +30,7 @@ type Config struct {
 	// NodeID names this proxy node inside gtrids: 1..16 bytes of [A-Za-z0-9_-].
 	NodeID string
 	// Epoch distinguishes successive starts of the same node, so gtrids stay
-	// unique forever (XA-NOTES 15): the counter restarts at 1 on every start,
+	// unique forever (xa/DESIGN.md, fact 15): the counter restarts at 1 on every start,
 	// and (NodeID, Epoch) must never repeat. Use a number allocated through
 	// Raft on start (strictly unique), or the start time in milliseconds
 	// (unique as long as a node never restarts within the same millisecond
@@ -50,7 +50,7 @@ type Config struct {
 	Phase2Timeout time.Duration
 	// BranchWaitTimeout is the session wait_timeout set on a connection just
 	// before it prepares a branch (whole seconds, at least 1), so that a paused
-	// or partitioned proxy lets go of its prepared branches soon (XA-NOTES 2).
+	// or partitioned proxy lets go of its prepared branches soon (xa/DESIGN.md, fact 2).
 	// It is reset to the server default after the branch is finished.
 	BranchWaitTimeout time.Duration
 	// Logger receives structured logs; nil means slog.Default().

@@ -310,7 +310,7 @@ func (h hookConn) Execute(q string, args ...any) (*mysql.Result, error) {
 // coordPausedDuringPrepare: if it fails, a shard that hangs while its XA
 // PREPARE is in flight blocks COMMIT past PrepareTimeout, or the other
 // (prepared) branch is rolled back without a recorded ABORT, or the
-// maybe-prepared branch is never finished (XA-NOTES 13).
+// maybe-prepared branch is never finished (xa/DESIGN.md, fact 13).
 func coordPausedDuringPrepare(t *testing.T, c *cluster) {
 	e := newEnv(t, c, nil)
 	e.coord.cfg.PrepareTimeout = 500 * time.Millisecond

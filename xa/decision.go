@@ -18,7 +18,7 @@ const (
 )
 
 // ErrIndeterminate may be wrapped by a DecisionLog error to say explicitly
-// that the append may or may not have been applied (XA-NOTES 12). The
+// that the append may or may not have been applied (xa/DESIGN.md, fact 12). The
 // coordinator does not depend on it: it treats every RecordDecision error
 // as indeterminate and settles it by repeating the same compare-and-set.
 var ErrIndeterminate = errors.New("xa: decision append indeterminate")
@@ -33,7 +33,7 @@ var ErrIndeterminate = errors.New("xa: decision append indeterminate")
 //     retried until it answers or Config.DecisionTimeout passes.
 //   - LookupDecision returns (outcome, true, nil) for a recorded decision,
 //     ("", false, nil) when there is none. It must read committed state (on
-//     Raft: after VerifyLeader and Barrier, XA-NOTES 14).
+//     Raft: after VerifyLeader and Barrier; xa/DESIGN.md, fact 14).
 //   - MarkResolved says no branch of gtrid is left on any shard. It must not
 //     make a later RecordDecision for that gtrid succeed with the other
 //     outcome: keep the decision (or a tombstone) at least MinDecisionRetention

@@ -29,7 +29,7 @@ var (
 	ErrFailpoint = errors.New("xa: failpoint")
 )
 
-// MariaDB error codes the coordinator and the resolver act on (XA-NOTES 2, 6, 7).
+// MariaDB error codes the coordinator and the resolver act on (xa/DESIGN.md, facts 2, 6 and 7).
 const (
 	codeXANota     = mysql.ER_XAER_NOTA   // 1397: unknown XID, or owner still connected
 	codeXAInval    = mysql.ER_XAER_INVAL  // 1398: e.g. ONE PHASE on a prepared branch
@@ -72,7 +72,7 @@ func IsConnLost(err error) bool {
 
 // IsTxnFatal reports whether a statement error inside a transaction forces
 // the proxy to roll the whole transaction back on every shard: a deadlock
-// (1213; the branch is rollback-only afterwards, XA-NOTES 7), a branch
+// (1213; the branch is rollback-only afterwards, xa/DESIGN.md, fact 7), a branch
 // already rolled back (1402/1614), or a lost backend connection. A
 // lock-wait timeout (1205) and ordinary statement errors (duplicate key,
 // syntax) undo only the statement, and the transaction goes on. So does

@@ -32,7 +32,7 @@ func xaRecover(ctx context.Context, c Conn) ([]XID, error) {
 }
 
 // RecoverOurs runs XA RECOVER on c and returns the Shardline branches
-// prepared on its server, with their exact bytes (XA-NOTES 8). MariaDB is
+// prepared on its server, with their exact bytes (xa/DESIGN.md, fact 8). MariaDB is
 // asked with FORMAT='SQL'; a server that does not know that syntax (MySQL:
 // error 1064) with CONVERT XID, which prints gtrid and bqual as one hex
 // string. XIDs that are not ours are left out.

@@ -263,11 +263,11 @@ func (r *Resolver) finish(ctx context.Context, s *shardScan, x XID, o Outcome) O
 	case err == nil:
 		return o
 	case code == codeXARollback:
-		// A read-only branch (XA-NOTES 6): 1402, and it is gone.
+		// A read-only branch (xa/DESIGN.md, fact 6): 1402, and it is gone.
 		return o
 	case code == codeXANota:
 		// The owner connection still lives, or someone finished it just now
-		// (XA-NOTES 2): the next scan tells.
+		// (xa/DESIGN.md, fact 2): the next scan tells.
 		r.cfg.Logger.Debug("xa: 1397 from a non-owner; retrying later", "xid", x.String())
 	default:
 		if errors.Is(err, errAbandoned) || IsConnLost(err) {

@@ -13,10 +13,10 @@ const FormatID = 0x5348
 
 // GtridPrefix starts every Shardline gtrid; with FormatID it is how the
 // resolver recognises its own branches and never touches another
-// application's XIDs (XA-NOTES 15).
+// application's XIDs (xa/DESIGN.md, fact 15).
 const GtridPrefix = "shl:"
 
-// MaxXIDPart is MariaDB's limit on gtrid and on bqual, in bytes (XA-NOTES 8).
+// MaxXIDPart is MariaDB's limit on gtrid and on bqual, in bytes (xa/DESIGN.md, fact 8).
 const MaxXIDPart = 64
 
 // ErrBadXID reports a gtrid or bqual that Shardline cannot use or did not make.
@@ -118,7 +118,7 @@ func validateNodeID(id string) error {
 }
 
 // ParseRecoverSQL parses the data column of XA RECOVER FORMAT='SQL' back
-// into an XID with its exact bytes (XA-NOTES 8). MariaDB prints each part
+// into an XID with its exact bytes (xa/DESIGN.md, fact 8). MariaDB prints each part
 // as 'text' when every byte is in [A-Za-z0-9 _-] and as X'hex' otherwise,
 // and leaves out a trailing empty bqual and formatID 1: 'a', 'a','b',
 // X'..',X'..',21320. Neither form can hold a comma.

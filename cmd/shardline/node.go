@@ -158,7 +158,7 @@ func startMeta(cfg Config, log *slog.Logger) (*metaraft.Node, error) {
 }
 
 // startCoordinator creates the XA coordinator with an epoch allocated
-// through Raft, so gtrids never repeat across restarts (XA-NOTES 15).
+// through Raft, so gtrids never repeat across restarts (xa/DESIGN.md, fact 15).
 func startCoordinator(cfg Config, meta *metaraft.Node, log *slog.Logger, reg *prometheus.Registry) (*xa.Coordinator, error) {
 	var epoch uint64
 	if err := retry(30*time.Second, func(ctx context.Context) error {
@@ -197,7 +197,7 @@ func retry(total time.Duration, f func(ctx context.Context) error) error {
 }
 
 // runResolverOnLeader runs resolver rounds while this node leads the Raft
-// group (decision look-ups are linearizable there; XA-NOTES 14).
+// group (decision look-ups are linearizable there; xa/DESIGN.md, fact 14).
 func runResolverOnLeader(ctx context.Context, meta *metaraft.Node, r *xa.Resolver, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()

@@ -212,7 +212,7 @@ func classifyCommit(err error) status {
 }
 
 // reader sums every balance with a locking read in a transaction, on each
-// node in turn: locking reads must see a consistent state (XA-NOTES 10).
+// node in turn: locking reads must see a consistent state (xa/DESIGN.md, fact 10).
 func (b *bank) reader(ctx context.Context) {
 	for i := 0; ctx.Err() == nil; i++ {
 		sum, n, err := lockedTotal(b.dbs[i%len(b.dbs)], b.lockClause())

@@ -84,7 +84,7 @@ func pauseNode(which string, hold time.Duration) fault {
 }
 
 // restartShard: kill -9 of a MariaDB shard and a restart (prepared
-// branches survive it, XA-NOTES 1).
+// branches survive it; xa/DESIGN.md, fact 1).
 func restartShard(i int) fault {
 	return fault{name: fmt.Sprintf("kill -9 + restart shard s%d", i), start: func(c *cluster) (string, func() error, error) {
 		if err := c.dbs[i].Kill(); err != nil {

@@ -15,7 +15,7 @@ import (
 	"time"
 )
 
-// A Raft partition without netem (XA-NOTES 17): every node's Raft traffic
+// A Raft partition without netem (xa/DESIGN.md, fact 17): every node's Raft traffic
 // goes through an in-test TCP fault proxy. The nodes bind their own Raft
 // address, but the Raft configuration names the proxies' addresses
 // (re-addressed through POST /v1/cluster/nodes after the cluster formed),

@@ -307,7 +307,7 @@ func (rc *regCluster) op(ctx context.Context, n *procNode, in regInput) regOutpu
 // on every node. If it fails, two nodes (or two moments) disagree about a
 // transaction's outcome — one coordinator could commit a branch that the
 // resolver rolls back — or a lookup missed a decision that was already
-// acknowledged (XA-NOTES 12, 14). The short form kills the leader once in
+// acknowledged (xa/DESIGN.md, facts 12 and 14). The short form kills the leader once in
 // ~10 s; SHARDLINE_CHAOS=1 kills or pauses (SIGSTOP, then SIGCONT once
 // another leader exists) the leader every ~6 s for CHAOS_DURATION/2.
 func TestChaosDecisionRegister(t *testing.T) {
