@@ -64,7 +64,7 @@ chaos:
 bench: build
 	scripts/bench.sh
 
-## demo: start the demo cluster (DESIGN.md "Demo layout"); demo-down stops it; demo-clean also deletes .demo/
+## demo: start the demo cluster (README.md "Quick start"); demo-down stops it; demo-clean also deletes .demo/
 demo: build
 	scripts/demo.sh up
 

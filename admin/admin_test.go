@@ -47,7 +47,7 @@ func TestAuth(t *testing.T) {
 }
 
 // TestShardMapAPI: if it fails, the shard-map endpoints do not change the
-// map as DESIGN.md says, or they map errors to the wrong status (stale
+// map as README.md ("Admin API and shardctl") says, or they map errors to the wrong status (stale
 // If-Match must be 409, bad bodies 400, unknown names 404).
 func TestShardMapAPI(t *testing.T) {
 	m := startMember(t, "n1", nil, nil)

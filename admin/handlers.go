@@ -18,7 +18,8 @@ import (
 	"github.com/shardline/shardline/router"
 )
 
-// routes wires every endpoint of DESIGN.md "Admin HTTP API".
+// routes wires every endpoint of the admin API (README.md, "Admin API and
+// shardctl").
 func (s *Server) routes(reg *prometheus.Registry, requests *prometheus.CounterVec) http.Handler {
 	mux := http.NewServeMux()
 	v1 := func(pattern string, h http.HandlerFunc) {
@@ -261,8 +262,7 @@ func (s *Server) addNode(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, s.store.Cluster())
 }
 
-// removeNode takes a node out of the Raft group (to replace a dead one);
-// not in DESIGN.md's list, which only adds nodes.
+// removeNode takes a node out of the Raft group (to replace a dead one).
 func (s *Server) removeNode(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.WriteTimeout)
 	defer cancel()

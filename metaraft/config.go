@@ -51,7 +51,7 @@ type Config struct {
 	// may wait to learn that an entry committed (raft sends the commit index
 	// with the next append, at the latest every 1-2 CommitTimeouts), so it
 	// bounds the latency of forwarded writes when the leader's nudge (see
-	// DESIGN.md) is not enough: keep it small (default 5 ms).
+	// metaraft/DESIGN.md) is not enough: keep it small (default 5 ms).
 	HeartbeatTimeout   time.Duration
 	ElectionTimeout    time.Duration
 	LeaderLeaseTimeout time.Duration

@@ -28,7 +28,7 @@ const (
 )
 
 // toMyError converts any error to the one *mysql.MyError the client sees. It
-// is called once, at the wire boundary (STYLE 9).
+// is called once, at the wire boundary.
 func toMyError(err error) *mysql.MyError {
 	var me *mysql.MyError
 	if errors.As(err, &me) {

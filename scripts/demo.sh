@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Local demo cluster (see "Demo layout" in DESIGN.md and README.md), everything
+# Local demo cluster (see "Quick start" in README.md), everything
 # on 127.0.0.1:
 #   shards   t3306 -> 13306, t3307 -> 13307   (MariaDB, datadirs under .demo/)
 #   proxies  n1 -> 6033, n2 -> 6034, n3 -> 6035 (bin/shardline --config scripts/demo/nN.yaml)

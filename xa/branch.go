@@ -92,7 +92,7 @@ func closeConn(c Conn) {
 	}
 }
 
-// execCtx bridges the context-unaware Conn to ctx (STYLE 12).
+// execCtx bridges the context-unaware Conn to ctx.
 func execCtx(ctx context.Context, c Conn, q string) error {
 	if ctx.Done() == nil {
 		_, err := c.Execute(q)

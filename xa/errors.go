@@ -10,11 +10,11 @@ import (
 )
 
 // Sentinel errors; test them with errors.Is. Errors that reach a MySQL client
-// also wrap a *mysql.MyError (find it with errors.As, STYLE 9).
+// also wrap a *mysql.MyError (find it with errors.As).
 var (
 	// ErrOutcomeUnknown: the commit decision could not be settled; the
 	// transaction may or may not commit, the resolver will finish it. Wraps
-	// a 1180 ER_ERROR_DURING_COMMIT *mysql.MyError (STYLE 11).
+	// a 1180 ER_ERROR_DURING_COMMIT *mysql.MyError.
 	ErrOutcomeUnknown = errors.New("xa: transaction outcome unknown")
 	// ErrAborted: the transaction was rolled back although the client asked
 	// to commit (a branch failed to prepare, or the resolver recorded ABORT

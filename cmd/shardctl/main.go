@@ -1,5 +1,5 @@
 // Command shardctl is the admin CLI of Shardline: a thin client of the admin
-// HTTP API (see DESIGN.md "Admin HTTP API").
+// HTTP API (see README.md, "Admin API and shardctl").
 package main
 
 import (

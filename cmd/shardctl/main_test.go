@@ -63,7 +63,7 @@ func startServerTLS(t *testing.T, tlsCfg *tls.Config) string {
 	return "http://" + cfg.AdminAddr
 }
 
-// TestShardctl: if it fails, an operator following DESIGN.md cannot manage
+// TestShardctl: if it fails, an operator following README.md cannot manage
 // the shard map with shardctl (wrong routes, flags, file formats, output
 // or exit codes).
 func TestShardctl(t *testing.T) {

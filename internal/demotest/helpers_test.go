@@ -19,7 +19,7 @@ import (
 	_ "github.com/go-sql-driver/mysql"
 )
 
-// The demo layout (DESIGN.md "Demo layout"; scripts/demo.sh and
+// The demo layout (README.md "Quick start"; scripts/demo.sh and
 // scripts/demo/nN.yaml must agree).
 type demoNode struct {
 	id                     string
