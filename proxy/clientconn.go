@@ -92,7 +92,7 @@ func (s *Server) handshake(raw *bufConn, checkDB func(string) error) (*clientCon
 func (s *Server) initialHandshake(connID uint32, salt []byte) []byte {
 	caps := uint32(serverCapabilities)
 	b := []byte{0, 0, 0, 0, 10}
-	b = append(b, s.cfg.ServerVersion...)
+	b = append(b, s.announcedVersion(s.baseCtx)...)
 	b = append(b, 0)
 	b = binary.LittleEndian.AppendUint32(b, connID)
 	b = append(b, salt[:8]...)

@@ -208,6 +208,7 @@ func fakeSession(t *testing.T, f *fakeBackends, deps Deps) (*Session, *recording
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = srv.Close() })
+	srv.now = func() time.Time { return time.Unix(1700000000, 250000000) }
 	rc := &recordingConn{}
 	bc := newBufConn(rc)
 	s := newSession(srv, bc)
@@ -332,7 +333,8 @@ func TestExecutor(t *testing.T) {
 			resp:  []string{"ERR 1235"}},
 		{name: "a broadcast write reports one copy's rows",
 			stmts: []string{"INSERT INTO users (id) VALUES (1)"}, txns: true,
-			log:  []string{"begin", "write a: INSERT INTO `oms`.`users` (`id`) VALUES (1)", "write b: INSERT INTO `oms`.`users` (`id`) VALUES (1)", "commit"},
+			log: []string{"begin", "write a: SET STATEMENT timestamp=1700000000.250000 FOR INSERT INTO `oms`.`users` (`id`) VALUES (1)",
+				"write b: SET STATEMENT timestamp=1700000000.250000 FOR INSERT INTO `oms`.`users` (`id`) VALUES (1)", "commit"},
 			resp: []string{"OK affected=1 id=0"}},
 		{name: "generated ids are taken, written in and reported",
 			stmts: []string{"INSERT INTO tickets (title) VALUES ('x')", "SELECT LAST_INSERT_ID()"},

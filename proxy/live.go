@@ -558,8 +558,13 @@ func (s *Session) anyShard() string {
 	if sc, ok := m.Schemas[s.st.db]; ok && sc.DefaultShard != "" {
 		return sc.DefaultShard
 	}
+	return s.srv.firstShard()
+}
+
+// firstShard is the first shard of the map by name ("" without shards).
+func (s *Server) firstShard() string {
 	best := ""
-	for name := range m.Shards {
+	for name := range s.deps.Map.ShardMap().Shards {
 		if best == "" || name < best {
 			best = name
 		}

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-mysql-org/go-mysql/client"
 	gomysql "github.com/go-sql-driver/mysql"
 
 	"github.com/shardline/shardline/internal/mariadbtest"
@@ -315,5 +316,29 @@ func TestUnknownCommand(t *testing.T) {
 	}
 	if resp := c.command(t, 0x0e, nil); resp[0] != 0x00 { // COM_PING
 		t.Fatalf("COM_PING after unknown command answered %q", resp)
+	}
+}
+
+// TestAnnouncedVersion: by default the handshake announces the shards' own
+// server version (MariaDB's "5.5.5-" form included) with "-shardline"
+// added. If it fails, drivers choose MySQL-only paths over MariaDB shards
+// (PyMySQL sends CAST(... AS JSON), which MariaDB rejects).
+func TestAnnouncedVersion(t *testing.T) {
+	e := startEnv(t, 1, passThroughMap, nil)
+	c, err := client.Connect(e.addr, "app", "app", "app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	direct, err := client.Connect(e.servers[0].Addr(), "root", "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer direct.Close()
+	if got, want := c.GetServerVersion(), direct.GetServerVersion()+"-shardline"; got != want {
+		t.Fatalf("announced version %q, want %q", got, want)
+	}
+	if !strings.HasPrefix(c.GetServerVersion(), "5.5.5-") || !strings.Contains(c.GetServerVersion(), "MariaDB") {
+		t.Fatalf("announced version %q lacks MariaDB's form", c.GetServerVersion())
 	}
 }

@@ -163,7 +163,7 @@ func (s *Session) planSession() router.Session {
 	rs := s.routerSession()
 	rs.LastInsertID = s.lastInsert
 	rs.NoAutoValueOnZero = s.mode.has("NO_AUTO_VALUE_ON_ZERO")
-	rs.Now = time.Now()
+	rs.Now = s.srv.now()
 	return rs
 }
 

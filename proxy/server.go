@@ -39,7 +39,9 @@ type User struct {
 type Config struct {
 	// Listen is the MySQL protocol address, e.g. 127.0.0.1:6033.
 	Listen string `yaml:"listen"`
-	// ServerVersion is announced in the handshake.
+	// ServerVersion is announced in the handshake; empty (the default)
+	// announces the shards' own version with "-shardline" added, e.g.
+	// 5.5.5-10.11.19-MariaDB-0+deb12u1-shardline.
 	ServerVersion string `yaml:"server_version"`
 	// AuthMethod is mysql_native_password (default) or caching_sha2_password.
 	AuthMethod string `yaml:"auth_method"`
@@ -79,7 +81,7 @@ type Config struct {
 
 // DefaultConfig returns a config with the defaults filled in.
 func DefaultConfig() Config {
-	return Config{Listen: "127.0.0.1:6033", ServerVersion: "8.0.11-shardline",
+	return Config{Listen: "127.0.0.1:6033", ServerVersion: "",
 		AuthMethod: mysql.AUTH_NATIVE_PASSWORD, MaxConnections: 4096, Pool: DefaultPoolConfig(),
 		HandshakeTimeout: 10 * time.Second, MaxAllowedPacket: 64 << 20}
 }
@@ -139,8 +141,10 @@ type Server struct {
 	panics   atomic.Int64
 	// ddlInDoubtWait bounds how long DDL waits for in-doubt branches.
 	ddlInDoubtWait time.Duration
-	// modeAtConnect is the sql_mode sessions start with (connectMode).
-	modeAtConnect atomic.Pointer[sqlMode]
+	// now is the clock of statement times (tests fix it).
+	now func() time.Time
+	// backend holds what the shards' server is (facts), once known.
+	backend atomic.Pointer[backendFacts]
 	// baseCtx is the parent of every statement's context; Close cancels it.
 	baseCtx context.Context
 	stop    context.CancelFunc
@@ -168,6 +172,7 @@ func NewServer(cfg Config, deps Deps) (*Server, error) {
 	s := &Server{cfg: cfg, deps: deps, log: deps.Logger, tls: tlsConf, creds: creds, pools: newPools(cfg.Pool),
 		ddlInDoubtWait: defaultDDLInDoubtWait}
 	s.baseCtx, s.stop = context.WithCancel(context.Background())
+	s.now = time.Now
 	s.pools.update(deps.Map.ShardMap().Shards)
 	return s, nil
 }

@@ -30,27 +30,61 @@ func (m sqlMode) has(flag string) bool {
 	return false
 }
 
-// connectMode returns the sql_mode a new session starts with: the default
-// shard's, read once from a pooled connection (a new connection's session
-// value is the server's global one).
-func (s *Server) connectMode(ctx context.Context, shard string) sqlMode {
-	if m := s.modeAtConnect.Load(); m != nil {
-		return *m
+// backendFacts are what sessions need to know of the shards' server before
+// their first statement: the version to announce in the handshake and the
+// sql_mode a new session starts with (a new connection's session value is
+// the server's global one). They are read once from the first shard that
+// answers and kept; nothing is kept while no shard answers.
+type backendFacts struct {
+	version string // as the server announces it, e.g. 5.5.5-10.11.19-MariaDB-0+deb12u1
+	mode    sqlMode
+}
+
+// facts returns the backend facts, reading them from shard the first time.
+func (s *Server) facts(ctx context.Context, shard string) *backendFacts {
+	if f := s.backend.Load(); f != nil {
+		return f
 	}
 	p, err := s.pools.get(shard)
 	if err != nil {
-		return sqlMode{}
+		return nil
 	}
 	bc, err := p.get(ctx)
 	if err != nil {
-		return sqlMode{}
+		return nil
 	}
 	defer p.put(bc)
 	r, err := bc.exec("SELECT @@GLOBAL.sql_mode")
 	if err != nil || len(r.Values) != 1 {
-		return sqlMode{}
+		return nil
 	}
-	m := sqlMode{text: strings.ToUpper(string(r.Values[0][0].AsString())), known: true}
-	s.modeAtConnect.Store(&m)
-	return m
+	f := &backendFacts{version: bc.GetServerVersion(),
+		mode: sqlMode{text: strings.ToUpper(string(r.Values[0][0].AsString())), known: true}}
+	s.backend.Store(f)
+	return f
+}
+
+// connectMode is the sql_mode a new session starts with.
+func (s *Server) connectMode(ctx context.Context, shard string) sqlMode {
+	if f := s.facts(ctx, shard); f != nil {
+		return f.mode
+	}
+	return sqlMode{}
+}
+
+// fallbackVersion is announced when no shard has answered yet.
+const fallbackVersion = "5.5.5-10.11.0-MariaDB"
+
+// announcedVersion is the server version of the handshake: the configured
+// one, else the shards' own with "-shardline" added, so that drivers take
+// the paths the servers support (MariaDB's "5.5.5-" prefix included).
+func (s *Server) announcedVersion(ctx context.Context) string {
+	if s.cfg.ServerVersion != "" {
+		return s.cfg.ServerVersion
+	}
+	v := fallbackVersion
+	if f := s.facts(ctx, s.firstShard()); f != nil && f.version != "" {
+		v = f.version
+	}
+	return v + "-shardline"
 }
