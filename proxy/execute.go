@@ -310,6 +310,11 @@ func (s *Session) runTxn(ctx context.Context, n *router.Txn) error {
 		if err := s.be.commit(ctx); err != nil { // BEGIN commits an open transaction, as in MySQL
 			return err
 		}
+		if n.ReadOnly {
+			// SET TRANSACTION READ ONLY before XA START (or BEGIN) makes
+			// the branch read-only on MariaDB and MySQL.
+			s.nextTxn = append(s.nextTxn, "SET TRANSACTION READ ONLY")
+		}
 		s.beginTxn()
 	case router.TxnCommit:
 		if err := s.be.commit(ctx); err != nil {

@@ -190,3 +190,70 @@ func TestMergeMemoryBound(t *testing.T) {
 		t.Fatalf("small GROUP BY after the refusal: %v %v", rows, err)
 	}
 }
+
+// TestWaitTimeout: a session's SET wait_timeout closes it after that many
+// idle seconds, as the server would; other sessions keep the proxy's
+// idle_timeout. If it fails, clients relying on wait_timeout to drop idle
+// connections keep them open forever.
+func TestWaitTimeout(t *testing.T) {
+	e := startEnv(t, 1, passThroughMap, nil)
+	short, err := client.Connect(e.addr, "app", "app", "app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer short.Close()
+	other, err := client.Connect(e.addr, "app", "app", "app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if _, err := short.Execute("SET SESSION wait_timeout = 1"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2500 * time.Millisecond)
+	if _, err := short.Execute("SELECT 1"); err == nil {
+		t.Fatal("session with wait_timeout=1 still open after 2.5 s idle")
+	}
+	if _, err := other.Execute("SELECT 1"); err != nil {
+		t.Fatalf("a session without wait_timeout was closed: %v", err)
+	}
+}
+
+// TestPreparedStatementCap: one connection cannot hold more prepared
+// statements than max_prepared_statements (1461, like MariaDB); closing
+// one makes room; other sessions are not affected. If it fails, a client
+// can grow the node's memory without bound by preparing statements.
+func TestPreparedStatementCap(t *testing.T) {
+	e := startEnv(t, 1, passThroughMap, func(c *proxy.Config) { c.MaxPreparedStatements = 5 })
+	c, err := client.Connect(e.addr, "app", "app", "app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	var stmts []*client.Stmt
+	for i := 0; i < 5; i++ {
+		st, err := c.Prepare("SELECT ?")
+		if err != nil {
+			t.Fatal(err)
+		}
+		stmts = append(stmts, st)
+	}
+	_, err = c.Prepare("SELECT ?")
+	if err == nil || !strings.Contains(err.Error(), "1461") {
+		t.Fatalf("sixth PREPARE with a cap of 5: want error 1461, got %v", err)
+	}
+	if err := stmts[0].Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Prepare("SELECT ?"); err != nil {
+		t.Fatalf("PREPARE after a CLOSE: %v", err)
+	}
+	other, err := client.Connect(e.addr, "app", "app", "app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if _, err := other.Prepare("SELECT ?"); err != nil {
+		t.Fatalf("another session's PREPARE: %v", err)
+	}
+}

@@ -65,6 +65,10 @@ type Config struct {
 	// MergeMaxRows bounds the groups or distinct rows a scatter merge holds in
 	// memory (error 1041 beyond it); 0 means 1,000,000.
 	MergeMaxRows int `yaml:"merge_max_rows"`
+	// MaxPreparedStatements bounds the statements one client connection
+	// may hold prepared (error 1461 beyond it, like MariaDB's
+	// max_prepared_stmt_count); 0 means 16382, MariaDB's default.
+	MaxPreparedStatements int `yaml:"max_prepared_statements"`
 	// IdleTimeout closes a client connection idle for this long (0: never).
 	IdleTimeout time.Duration `yaml:"idle_timeout"`
 	// HandshakeTimeout drops a client that does not finish the handshake in
@@ -79,11 +83,14 @@ type Config struct {
 	CrossShardLockWait time.Duration `yaml:"-"`
 }
 
+// defaultMaxPrepared is MariaDB's default max_prepared_stmt_count.
+const defaultMaxPrepared = 16382
+
 // DefaultConfig returns a config with the defaults filled in.
 func DefaultConfig() Config {
 	return Config{Listen: "127.0.0.1:6033", ServerVersion: "",
 		AuthMethod: mysql.AUTH_NATIVE_PASSWORD, MaxConnections: 4096, Pool: DefaultPoolConfig(),
-		HandshakeTimeout: 10 * time.Second, MaxAllowedPacket: 64 << 20}
+		HandshakeTimeout: 10 * time.Second, MaxAllowedPacket: 64 << 20, MaxPreparedStatements: defaultMaxPrepared}
 }
 
 // Validate reports the first invalid field.

@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -131,10 +132,9 @@ func (s *Session) routerSession() router.Session {
 // serve is the command loop.
 func (s *Session) serve() {
 	defer s.cleanup()
-	idle := s.srv.cfg.IdleTimeout
 	for {
 		s.conn.ResetSequence()
-		if idle > 0 {
+		if idle := s.idleTimeout(); idle > 0 {
 			_ = s.raw.Conn.SetReadDeadline(time.Now().Add(idle))
 		}
 		data, err := s.readCommand()
@@ -161,6 +161,18 @@ func (s *Session) serve() {
 			s.buf = nil // a large result's buffer is not kept by an idle session
 		}
 	}
+}
+
+// idleTimeout is how long the session may wait for a command: the
+// session's wait_timeout once it set one (as the server enforces it), else
+// the proxy's idle_timeout.
+func (s *Session) idleTimeout() time.Duration {
+	if v, ok := s.st.vars["wait_timeout"]; ok {
+		if secs, err := strconv.ParseUint(unquote(v), 10, 32); err == nil && secs > 0 {
+			return time.Duration(secs) * time.Second
+		}
+	}
+	return s.srv.cfg.IdleTimeout
 }
 
 // dispatch runs one command. A returned error means the client connection

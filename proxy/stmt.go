@@ -34,6 +34,14 @@ type stmtArgs struct {
 }
 
 func (s *Session) handlePrepare(sql string) error {
+	limit := s.srv.cfg.MaxPreparedStatements
+	if limit <= 0 {
+		limit = defaultMaxPrepared
+	}
+	if len(s.stmts) >= limit {
+		return newError(mysql.ER_MAX_PREPARED_STMT_COUNT_REACHED,
+			"Can't create more than max_prepared_stmt_count statements (current value: %d)", limit)
+	}
 	pr, err := s.srv.deps.Planner.Prepare(sql, s.srv.deps.Map.ShardMap(), s.routerSession())
 	if err != nil {
 		return err

@@ -79,6 +79,7 @@ type goldenNode struct {
 	Count     int            `json:"count,omitempty"`
 	InsertID  uint64         `json:"insert_id,omitempty"`
 	Generated bool           `json:"generated,omitempty"`
+	ReadOnly  bool           `json:"read_only,omitempty"`
 	KillID    uint64         `json:"kill_id,omitempty"`
 	Query     bool           `json:"query,omitempty"`
 	// Input is the plan a SequencedInsert runs; Then the continuation of a
@@ -147,7 +148,7 @@ func toGolden(pl Plan, ids []uint64) (*goldenNode, error) {
 		}
 		return &goldenNode{Node: "sequenced_insert", Input: in, InsertID: n.InsertID, Generated: n.Generated}, nil
 	case *Txn:
-		return &goldenNode{Node: "txn", Op: txnOps[n.Op]}, nil
+		return &goldenNode{Node: "txn", Op: txnOps[n.Op], ReadOnly: n.ReadOnly}, nil
 	case *Set:
 		return &goldenNode{Node: "set", Sets: n.Vars}, nil
 	case *Use:

@@ -91,6 +91,9 @@ const (
 type Txn struct {
 	Op  TxnOp
 	SQL string
+	// ReadOnly reports START TRANSACTION READ ONLY: every branch starts
+	// read-only, so the shards refuse writes (1792) as one server would.
+	ReadOnly bool
 }
 
 // Set is a SET statement: the proxy keeps the assignments as session state.

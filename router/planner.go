@@ -267,7 +267,7 @@ func (pc *pctx) plan() (Plan, error) {
 	case sqlparse.KindUnsupported:
 		return nil, sqlparse.Unsupported(st.Unsupported)
 	case sqlparse.KindBegin:
-		return &Txn{Op: TxnBegin, SQL: st.SQL}, nil
+		return &Txn{Op: TxnBegin, SQL: st.SQL, ReadOnly: st.ReadOnly}, nil
 	case sqlparse.KindCommit:
 		return &Txn{Op: TxnCommit, SQL: st.SQL}, nil
 	case sqlparse.KindRollback:

@@ -110,7 +110,11 @@ func analyze(sql string, root ast.StmtNode) (*Statement, error) {
 	// Statements without tables first.
 	switch x := root.(type) {
 	case *ast.BeginStmt:
+		if x.AsOf != nil || x.CausalConsistencyOnly || x.Mode != "" {
+			return a.unsupported("this form of START TRANSACTION")
+		}
 		st.Kind = KindBegin
+		st.ReadOnly = x.ReadOnly
 		return st, nil
 	case *ast.CommitStmt:
 		if x.CompletionType != ast.CompletionTypeDefault {

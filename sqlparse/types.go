@@ -54,6 +54,8 @@ type Statement struct {
 	ShardedUnsupported string
 	// Engine is the ENGINE= option of CREATE/ALTER TABLE ("" when none).
 	Engine string
+	// ReadOnly reports START TRANSACTION READ ONLY.
+	ReadOnly bool
 	// KillID and KillQuery describe a KILL statement (KindKill).
 	KillID    uint64
 	KillQuery bool
