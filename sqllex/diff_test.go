@@ -74,7 +74,9 @@ func render(sql string, toks []Token, m Mode) string {
 // neighbour by a '.' without spaces (t.5, FROM.x): the server then reads it
 // as an identifier, never a keyword or a number.
 func qualifiedPart(sql string, toks []Token, i int) bool {
-	dot := func(j int) bool { return j >= 0 && j < len(toks) && toks[j].Kind == Op && sql[toks[j].Start:toks[j].End] == "." }
+	dot := func(j int) bool {
+		return j >= 0 && j < len(toks) && toks[j].Kind == Op && sql[toks[j].Start:toks[j].End] == "."
+	}
 	joined := func(a, b int) bool { return a >= 0 && b < len(toks) && toks[a].End == toks[b].Start }
 	return dot(i-1) && joined(i-1, i) || dot(i+1) && joined(i, i+1) && i+2 < len(toks) && toks[i+2].Kind == Ident && joined(i+1, i+2)
 }

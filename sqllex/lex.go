@@ -14,14 +14,14 @@ func Lex(sql string, m Mode) ([]Token, error) {
 
 // AppendTokens is Lex appending to dst, so callers can reuse a token buffer.
 func AppendTokens(dst []Token, sql string, m Mode) ([]Token, error) {
-	lx := lexer{s: sql, m: &m, tab: m.table(), toks: dst}
+	lx := lexer{s: sql, m: m, tab: m.table(), toks: dst}
 	_, err := lx.run(0)
 	return lx.toks, err
 }
 
 type lexer struct {
 	s          string
-	m          *Mode
+	m          Mode
 	tab        *[256]uint8
 	toks       []Token
 	inExec     bool // inside an executed executable comment

@@ -1,7 +1,5 @@
 package sqllex
 
-import "strings"
-
 // Literal is one literal value of a statement, as Shape finds them.
 type Literal struct {
 	// Kind is String (also a run of adjacent strings, 'a' 'b', which the
@@ -78,33 +76,14 @@ func placeholder(sql string, k Kind, start int) string {
 // a column, and the server names a result column after the text of a
 // literal (SELECT 'a'), so a cache keyed by shape must not cache those.
 func Shape(sql string, toks []Token) (key string, literals []Literal) {
-	var b strings.Builder
-	b.Grow(len(sql) + 8)
-	literals = make([]Literal, 0, 4)
-	shape(sql, toks, &b, &literals)
-	return b.String(), literals
+	b, literals := AppendShape(make([]byte, 0, len(sql)+8), make([]Literal, 0, 4), sql, toks)
+	return string(b), literals
 }
 
 // AppendShape is Shape appending the key to dst and the literals to lits,
 // for callers that reuse buffers: with enough capacity it does not
 // allocate, and a map lookup m[string(key)] does not either.
 func AppendShape(dst []byte, lits []Literal, sql string, toks []Token) ([]byte, []Literal) {
-	w := byteWriter{dst}
-	shape(sql, toks, &w, &lits)
-	return w.b, lits
-}
-
-type keyWriter interface {
-	WriteString(string) (int, error)
-	WriteByte(byte) error
-}
-
-type byteWriter struct{ b []byte }
-
-func (w *byteWriter) WriteString(s string) (int, error) { w.b = append(w.b, s...); return len(s), nil }
-func (w *byteWriter) WriteByte(c byte) error            { w.b = append(w.b, c); return nil }
-
-func shape[W keyWriter](sql string, toks []Token, w W, lits *[]Literal) {
 	first := true
 	for i := 0; i < len(toks); i++ {
 		t := toks[i]
@@ -112,11 +91,11 @@ func shape[W keyWriter](sql string, toks []Token, w W, lits *[]Literal) {
 			continue
 		}
 		if !first {
-			w.WriteByte(' ')
+			dst = append(dst, ' ')
 		}
 		first = false
 		if !t.Kind.IsLiteral() {
-			w.WriteString(sql[t.Start:t.End])
+			dst = append(dst, sql[t.Start:t.End]...)
 			continue
 		}
 		lit := Literal{Kind: t.Kind, Start: t.Start, End: t.End, First: i, Last: i}
@@ -125,9 +104,10 @@ func shape[W keyWriter](sql string, toks []Token, w W, lits *[]Literal) {
 			lit.End = toks[lit.Last].End
 			i = lit.Last
 		}
-		w.WriteString(placeholder(sql, t.Kind, t.Start))
-		*lits = append(*lits, lit)
+		dst = append(dst, placeholder(sql, t.Kind, t.Start)...)
+		lits = append(lits, lit)
 	}
+	return dst, lits
 }
 
 // lastAdjacentString returns the index of the last String token that

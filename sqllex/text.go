@@ -76,7 +76,7 @@ func TrimQuery(sql string, m Mode) (start, end int) {
 func SplitStatements(sql string, m Mode) [][2]int {
 	start, end := TrimQuery(sql, m)
 	text := sql[:end]
-	lx := lexer{s: text, m: &m, tab: m.table(), stopAtSemi: true}
+	lx := lexer{s: text, m: m, tab: m.table(), stopAtSemi: true}
 	var out [][2]int
 	for pos := start; ; {
 		lx.toks, lx.inExec, lx.identNext = lx.toks[:0], false, false
