@@ -33,10 +33,10 @@ var lexerRefused = map[string]string{
 // A name that is no MariaDB charset gets the server's own answer, 1115
 // ER_UNKNOWN_CHARACTER_SET.
 func ClientCharsetError(name string) error {
-	if _, ok := CharsetByName(name); !ok {
+	reason, known := refusals[canonical(name)]
+	if !known {
 		return mysql.NewError(mysql.ER_UNKNOWN_CHARACTER_SET, fmt.Sprintf("Unknown character set: '%s'", name))
 	}
-	reason := clientRefusal(name)
 	if reason == "" {
 		return nil
 	}
@@ -44,8 +44,16 @@ func ClientCharsetError(name string) error {
 		"Variable 'character_set_client' can't be set to the value of '%s': Shardline refuses it because %s", name, reason))
 }
 
-func clientRefusal(name string) string {
-	cs, _ := CharsetByName(name)
+// refusals holds, per charset, why a client may not use it ("" if it may).
+var refusals = func() map[string]string {
+	m := make(map[string]string, len(charsetList))
+	for i := range charsetList {
+		m[charsetList[i].Name] = clientRefusal(&charsetList[i])
+	}
+	return m
+}()
+
+func clientRefusal(cs *Charset) string {
 	switch {
 	case notClientCharsets[cs.Name]:
 		return "MariaDB does not accept it as a client character set"

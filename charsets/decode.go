@@ -184,52 +184,50 @@ func (o *Offsets) Orig(u int) int {
 	return m.orig + m.origLen + (u - m.utf8 - m.utf8Len)
 }
 
-// ToUTF8 decodes sql from charset to UTF-8 for the proxy's parser and
-// returns how to map offsets back. When the text is pure ASCII or the
-// charset is utf8mb3, utf8mb4, ascii or binary it returns sql itself and a
-// nil *Offsets (the identity), without allocating.
+// ToUTF8 decodes sql from charset to UTF-8 for the proxy's parser, as
+// Decoder does, and returns how to map offsets back. When the text is pure
+// ASCII or the charset is utf8mb3, utf8mb4, ascii or binary it returns sql
+// itself and a nil *Offsets (the identity), without allocating.
 func ToUTF8(sql, charset string) (string, *Offsets, error) {
-	if identity[canonical(charset)] || isASCII(sql) {
-		if err := ClientCharsetError(charset); err != nil {
-			return "", nil, err
-		}
+	name := canonical(charset)
+	if reason, ok := refusals[name]; !ok || reason != "" {
+		return "", nil, ClientCharsetError(charset)
+	}
+	if identity[name] || isASCII(sql) {
 		return sql, nil, nil
 	}
-	dec, err := Decoder(charset)
-	if err != nil {
-		return "", nil, err
-	}
+	next := charDecoder(name)
 	out := make([]byte, 0, len(sql)+len(sql)/2)
 	offs := &Offsets{}
-	var buf [8]byte
 	for i := 0; i < len(sql); {
 		if sql[i] < 0x80 {
 			out = append(out, sql[i])
 			i++
 			continue
 		}
-		n := charLen(dec, sql[i:])
-		dec.Reset()
-		m, _, _ := dec.Transform(buf[:], []byte(sql[i:i+n]), true)
-		offs.marks = append(offs.marks, mark{utf8: len(out), orig: i, utf8Len: m, origLen: n})
-		out = append(out, buf[:m]...)
+		r, n := next(sql[i:])
+		offs.marks = append(offs.marks, mark{utf8: len(out), orig: i, utf8Len: utf8.RuneLen(r), origLen: n})
+		out = utf8.AppendRune(out, r)
 		i += n
 	}
 	return string(out), offs, nil
 }
 
-// charLen returns how many bytes of s, which starts with a byte >= 0x80,
-// the decoder reads as one character.
-func charLen(dec *encoding.Decoder, s string) int {
-	d, ok := dec.Transformer.(*multibyteDecoder)
-	if !ok {
-		return 1
+// charDecoder returns a function that decodes the character s starts with
+// (a byte >= 0x80) and its length.
+func charDecoder(charset string) func(s string) (rune, int) {
+	if tab := singleByte[charset]; tab != nil {
+		return func(s string) (rune, int) { return tab[s[0]], 1 }
 	}
-	n := min(d.seqLen(s[0]), len(s))
-	if _, ok := d.decodeOne([]byte(s[:n])); !ok {
-		return 1
+	d := &multibyteDecoder{inner: multibyte[charset].NewDecoder(), seqLen: seqLen[charset], exceptions: exceptions[charset]}
+	var buf [4]byte
+	return func(s string) (rune, int) {
+		n := copy(buf[:min(d.seqLen(s[0]), len(s))], s)
+		if r, ok := d.decodeOne(buf[:n]); ok {
+			return r, n
+		}
+		return utf8.RuneError, 1
 	}
-	return n
 }
 
 func isASCII(s string) bool {
