@@ -91,10 +91,13 @@ var multibyteCharsets = []string{"utf8mb3", "utf8mb4", "ujis", "eucjpms", "euckr
 
 // ClientCharset returns the lexer's view of a client character set
 // (case-insensitive name, "utf8" is utf8mb3), or nil when sqllex does not
-// model it: the charsets whose multibyte characters can contain bytes < 0x80
-// (big5, cp932, gbk, sjis), those whose bytes < 0x80 are not ASCII (swe7),
-// keybcs2 (its ctype table calls some bytes >= 0x80 hex digits), and the
-// charsets MariaDB refuses as a client charset (ucs2, utf16, utf16le, utf32).
+// model it. Whether a client may use a charset is package charsets'
+// decision: it also refuses armscii8 and ujis, which sqllex lexes but whose
+// conversion to UTF-8 yields ASCII punctuation. Not modelled are the
+// charsets whose multibyte characters can contain bytes < 0x80 (big5,
+// cp932, gbk, sjis), those whose bytes < 0x80 are not ASCII (swe7), keybcs2
+// (its ctype table calls some bytes >= 0x80 hex digits), and the charsets
+// MariaDB refuses as a client charset (ucs2, utf16, utf16le, utf32).
 func ClientCharset(name string) *Charset {
 	return clientCharsets[strings.ToLower(name)]
 }
