@@ -53,7 +53,8 @@ var lexingCases = []lexCase{
 	// Identifiers with $, _, and bytes >= 0x80.
 	{sql: "SELECT 1 AS a$b$"}, {sql: "SELECT 1 AS $"}, {sql: "SELECT $a"}, {sql: "SELECT 1 AS _"},
 	{sql: "SELECT 1 AS a\xc3\xa9z"}, {sql: "SELECT 1 AS a\xc2\xa0z"}, {sql: "SELECT 1 AS \xe3\x80\x80"},
-	{sql: "SELECT 1 --\xc2\xa0x"}, {sql: "SELECT '\xc3\xa9'"},
+	{sql: "SELECT 1 --\xc2\xa0x"}, {sql: "SELECT '\xc3\xa9'"}, {sql: "SELECT 1 AS a\x80b"}, {sql: "SELECT @a\xc3\xa9b:=5"},
+	{sql: "SELECT @\xc3\xa9:=5"}, {sql: "SELECT 1 --\x80x"},
 	// Charset-specific whitespace and identifier bytes.
 	{charset: "latin1", sql: "SELECT 1 --\xa0+1"}, {charset: "latin1", sql: "SELECT 1\xa0+1"}, {charset: "latin1", sql: "SELECT 1 AS a\xe9"},
 	{charset: "latin1", sql: "SELECT 1 AS a\xd7b"}, {charset: "latin1", sql: "SELECT @a\xa0"}, {charset: "latin1", sql: "SELECT '\xa0--'"},
