@@ -82,6 +82,12 @@ func (s *Server) handshake(raw *bufConn, checkDB func(string) error) (*clientCon
 			return nil, err
 		}
 	}
+	if err := clientCharsetError(charsetOfNames(namesForCollation(c.charset))); err != nil {
+		// a client charset the proxy cannot read as the server does is
+		// refused before its first statement
+		s.writeHandshakeError(c, err)
+		return nil, err
+	}
 	ok := appendOK([]byte{0, 0, 0, 0}, 0, 0, mysql.SERVER_STATUS_AUTOCOMMIT, 0, "")
 	if err := c.WritePacket(ok); err != nil {
 		return nil, err

@@ -356,7 +356,7 @@ func (s *Session) set(ctx context.Context, p *router.Set) error {
 		return s.writeOK(0, 0, 0)
 	}
 	autocommit := s.autocommit
-	needsBackend := false
+	needsBackend, charsetChanges := false, false
 	var readBack []string
 	for _, v := range p.Vars {
 		switch {
@@ -370,12 +370,20 @@ func (s *Session) set(ctx context.Context, p *router.Set) error {
 			}
 			autocommit = on
 		case v.Name == "names" || v.Name == "character set" || v.Name == "charset":
+			if !strings.EqualFold(v.Value, "DEFAULT") {
+				if err := clientCharsetError(unquote(v.Value)); err != nil {
+					return err
+				}
+			}
 			next.names = unquote(v.Value)
 			if v.Collate != "" {
 				next.names += " COLLATE " + unquote(v.Collate)
 			}
-			needsBackend = true
+			needsBackend, charsetChanges = true, true
 		default:
+			if v.Name == "character_set_client" {
+				charsetChanges = true
+			}
 			next.setVar(v.Name, v.Value)
 			needsBackend = true
 			if !strings.HasPrefix(v.Name, "@") && (v.Name == "sql_mode" || !plainLiteral(v.Value)) && v.Name != "max_execution_time" {
@@ -383,10 +391,25 @@ func (s *Session) set(ctx context.Context, p *router.Set) error {
 			}
 		}
 	}
+	charsetAt := -1
+	if charsetChanges {
+		charsetAt = len(readBack)
+		readBack = append(readBack, "character_set_client")
+	}
+	charset := s.charset
 	if needsBackend {
 		vals, err := s.be.apply(ctx, &next, readBack)
 		if err != nil {
 			return err
+		}
+		if charsetAt >= 0 && charsetAt < len(vals) {
+			// the character set the server now reads the session's
+			// statements in (SET NAMES DEFAULT, or an expression)
+			charset = vals[charsetAt].text
+			if err := clientCharsetError(charset); err != nil {
+				return err
+			}
+			readBack, vals = readBack[:charsetAt], vals[:charsetAt]
 		}
 		// The values as the server resolved them are replayed, never the
 		// expressions: CONCAT(@@sql_mode, ...) on another connection would
@@ -401,6 +424,8 @@ func (s *Session) set(ctx context.Context, p *router.Set) error {
 		}
 	}
 	s.st = next
+	s.charset = charset
+	s.read = s.readOptions()
 	if autocommit && !s.autocommit && s.be.inTxn() {
 		if err := s.be.commit(ctx); err != nil { // SET autocommit=1 commits, as in MySQL
 			return err

@@ -12,7 +12,9 @@ import (
 
 	"github.com/go-mysql-org/go-mysql/mysql"
 
+	"github.com/shardline/shardline/charsets"
 	"github.com/shardline/shardline/router"
+	"github.com/shardline/shardline/sqlparse"
 )
 
 // sessionState is what a backend connection must match before it runs a
@@ -53,8 +55,13 @@ type Session struct {
 	id   uint32 // the connection id of the handshake (set by attach)
 	log  *slog.Logger
 
-	st         sessionState
-	mode       sqlMode
+	st   sessionState
+	mode sqlMode
+	// charset is the session's character_set_client: the character set of
+	// its statements.
+	charset string
+	// read is how its statements are read (readOptions of mode and charset).
+	read       sqlparse.Options
 	autocommit bool
 	// be is how statements reach the shards (the execution seam); live is
 	// its real implementation, also used by the commands outside the
@@ -89,7 +96,9 @@ func (s *Session) attach(c *clientConn) {
 	s.id = c.ConnectionID() // the id of the handshake, KILL and CONNECTION_ID()
 	s.log = s.srv.log.With("session", s.id, "user", c.GetUser())
 	s.st.names = namesForCollation(c.Charset())
+	s.charset = charsetOfNames(s.st.names)
 	s.mode = s.srv.connectMode(s.srv.baseCtx, s.anyShard())
+	s.read = s.readOptions()
 }
 
 func (s *Session) close() {
@@ -126,7 +135,10 @@ func (s *Session) status() uint16 {
 }
 
 func (s *Session) routerSession() router.Session {
-	return router.Session{DB: s.st.db, InTxn: s.be.inTxn(), ConnectionID: s.id, TableColumns: s.columnsFn}
+	if s.read.Lex.ServerVersion == 0 && s.srv.backend.Load() != nil {
+		s.read = s.readOptions() // the shards answered since the session started
+	}
+	return router.Session{DB: s.st.db, InTxn: s.be.inTxn(), ConnectionID: s.id, TableColumns: s.columnsFn, Read: s.read}
 }
 
 // serve is the command loop.
@@ -275,7 +287,9 @@ func (s *Session) resetConnection() {
 	}
 	s.st.vars, s.st.varsKey = nil, ""
 	s.st.names = namesForCollation(s.conn.Charset())
+	s.charset = charsetOfNames(s.st.names)
 	s.mode = s.srv.connectMode(s.srv.baseCtx, s.anyShard())
+	s.read = s.readOptions()
 	s.autocommit = true
 	s.lastInsert = 0
 }
@@ -285,30 +299,20 @@ func (s *Session) cleanup() {
 	s.close()
 }
 
-// namesForCollation maps a handshake collation id to a SET NAMES argument
-// MariaDB and MySQL both accept. Unknown ids (and MySQL 8's 0900 collations,
-// which MariaDB 10.11 lacks) fall back to utf8mb4's default collation.
+// charsetOfNames is the character set of a SET NAMES argument.
+func charsetOfNames(names string) string {
+	cs, _, _ := strings.Cut(names, " ")
+	return strings.Trim(cs, "'\"`")
+}
+
+// namesForCollation maps a handshake collation id to a SET NAMES argument:
+// the collation's charset and the collation, as MariaDB names them. Ids
+// MariaDB does not have (MySQL 8's 0900 collations) fall back to utf8mb4's
+// default collation, as the server does.
 func namesForCollation(id uint8) string {
-	switch id {
-	case 8:
-		return "latin1 COLLATE latin1_swedish_ci"
-	case 47:
-		return "latin1 COLLATE latin1_bin"
-	case 33:
-		return "utf8mb3 COLLATE utf8mb3_general_ci"
-	case 83:
-		return "utf8mb3 COLLATE utf8mb3_bin"
-	case 192:
-		return "utf8mb3 COLLATE utf8mb3_unicode_ci"
-	case 45:
-		return "utf8mb4 COLLATE utf8mb4_general_ci"
-	case 46:
-		return "utf8mb4 COLLATE utf8mb4_bin"
-	case 224:
-		return "utf8mb4 COLLATE utf8mb4_unicode_ci"
-	case 63:
-		return "binary"
-	default:
+	c, ok := charsets.CollationByID(uint16(id))
+	if !ok {
 		return "utf8mb4"
 	}
+	return c.Charset + " COLLATE " + c.Name
 }

@@ -2,6 +2,7 @@ package router
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/go-mysql-org/go-mysql/mysql"
@@ -52,7 +53,7 @@ func (pc *pctx) autoFill(t *tref, columns []string) (*autoFill, error) {
 	switch {
 	case len(a.rows) == 0:
 		return nil, nil
-	case ins.Split == nil:
+	case ins.RowsList.To == 0:
 		return nil, unsupported("this INSERT form into %s with generated values of %s", t.String(), col)
 	case pc.sess.AutoIDs == nil:
 		return a, nil
@@ -79,7 +80,8 @@ func (pc *pctx) autoRequest(t *tref, a *autoFill) Plan {
 		}
 		s := pc.sess
 		s.AutoIDs = ids
-		pl, err := planStatement(pc.c, pc.st, pc.args, s)
+		next := &pctx{c: pc.c, st: pc.st, text: pc.text, args: pc.args, sess: s}
+		pl, err := next.plan()
 		if _, again := pl.(*Generate); err == nil && again {
 			return nil, mysql.NewError(mysql.ER_UNKNOWN_ERROR, "sequence "+seq+": the plan did not take the generated values")
 		}
@@ -99,10 +101,14 @@ func (pc *pctx) generates(v sqlparse.Value) bool {
 	switch v.Kind {
 	case sqlparse.ValNull, sqlparse.ValDefault:
 		return true
-	case sqlparse.ValInt:
-		return zeroOK && v.I == 0
-	case sqlparse.ValString:
-		return zeroOK && v.S == "0"
+	case sqlparse.ValLiteral:
+		l := pc.lit(v)
+		switch l.Kind {
+		case sqlparse.LitInt:
+			return zeroOK && !l.Unsigned && l.I == 0
+		case sqlparse.LitString:
+			return zeroOK && string(l.Bytes) == "0"
+		}
 	case sqlparse.ValParam:
 		if pc.args == nil || v.P >= len(pc.args) {
 			return false
@@ -131,43 +137,42 @@ func (a *autoFill) id(r int) (uint64, bool) {
 	return id, ok
 }
 
-// renderRow writes row r of an INSERT with its generated value: appended,
-// or in place of the value at a.idx (whose '?' marker, if any, is dropped
-// from the arguments).
-func (r *renderer) renderRow(t *sqlparse.Template, row int, b *strings.Builder, params *[]int) {
+// renderRow writes row r of a split INSERT, in parentheses, with its
+// generated value: appended, or in place of the value at auto.idx (whose
+// '?' marker, if any, is then not sent).
+func (r *renderer) renderRow(b *strings.Builder, row int) {
+	ins, t := r.pc.st.Insert, r.pc.text
+	span := ins.RowSpans[row]
+	b.WriteByte('(')
 	id, ok := r.auto.id(row)
-	if !ok {
-		r.render(t, b, params)
-		return
-	}
-	text := fmt.Sprint(id)
-	if r.auto.idx < 0 {
-		r.render(t, b, params)
+	switch {
+	case !ok:
+		r.tpl.Render(b, t, span.From, span.To, r.fill, r.params)
+	case r.auto.idx < 0:
+		r.tpl.Render(b, t, span.From, span.To, r.fill, r.params)
 		b.WriteByte(',')
-		b.WriteString(text)
+		b.WriteString(strconv.FormatUint(id, 10))
+	default:
+		v := ins.ValueSpans[row][r.auto.idx]
+		r.tpl.Render(b, t, span.From, v.From, r.fill, r.params)
+		b.WriteString(strconv.FormatUint(id, 10))
+		r.tpl.Render(b, t, v.To, span.To, r.fill, r.params)
+	}
+	b.WriteByte(')')
+}
+
+// appendColumn writes the generated column after the last column of an
+// INSERT's column list (",`id`"), or after its last assignment in the SET
+// form (",`id`=N").
+func (r *renderer) appendColumn(b *strings.Builder) {
+	if r.auto == nil || r.auto.idx >= 0 {
 		return
 	}
-	v, wrote := 0, false
-	for i, part := range t.Parts {
-		if v == r.auto.idx {
-			if !wrote {
-				b.WriteString(text)
-				wrote = true
-			}
-		} else {
-			b.WriteString(part)
-			*params = append(*params, t.Params[i]...)
-		}
-		if i >= len(t.Holes) {
-			break
-		}
-		switch h := t.Holes[i]; {
-		case h.Kind == sqlparse.HoleValueSep:
-			v++
-			b.WriteByte(',')
-		case v != r.auto.idx:
-			r.renderHole(h, b, params)
-		}
+	b.WriteByte(',')
+	b.WriteString(r.auto.col)
+	if r.pc.st.Insert.SetForm {
+		id, _ := r.auto.id(0)
+		b.WriteString("=" + strconv.FormatUint(id, 10))
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/shardline/shardline/sqllex"
 	"github.com/shardline/shardline/sqlparse"
 )
 
@@ -29,7 +30,7 @@ func (pc *pctx) planDDL() (Plan, error) {
 			return nil, unsupported("renaming broadcast table %s (change the shard map)", t.String())
 		}
 	}
-	if st.Kind == sqlparse.KindDropTable && len(st.DropTemplates) > 1 {
+	if st.Kind == sqlparse.KindDropTable && len(st.DropTables) > 1 {
 		special := false
 		for i := range pc.refs {
 			if pc.refs[i].cls != clsUnsharded {
@@ -38,7 +39,10 @@ func (pc *pctx) planDDL() (Plan, error) {
 		}
 		if special {
 			pl := &DDL{}
-			for i, tpl := range st.DropTemplates {
+			for i, name := range st.DropTables {
+				// the statement with this table alone in its list
+				tpl := st.Template.With(sqlparse.Edit{From: st.DropList.From, To: st.DropList.To,
+					Pieces: []sqlparse.Piece{{From: name.From, To: name.To}}})
 				sub, err := pc.ddlTargets(i, tpl, []int{i})
 				if err != nil {
 					return nil, err
@@ -168,7 +172,7 @@ func (pc *pctx) planDatabase() (Plan, error) {
 	})
 	pl := &DDL{}
 	for _, p := range pairs {
-		pl.Targets = append(pl.Targets, pc.target(p.shard, st.DBTemplate, &renderer{database: p.db}))
+		pl.Targets = append(pl.Targets, pc.target(p.shard, st.Template, &renderer{database: p.db}))
 	}
 	return pl, nil
 }
@@ -178,52 +182,50 @@ func (pc *pctx) planSet() (Plan, error) {
 	if len(pc.st.Tables) > 0 {
 		return nil, unsupported("SET with a subquery on tables")
 	}
-	pl := &Set{SQL: pc.st.SQL}
+	pl := &Set{SQL: pc.text.SQL}
 	for _, sv := range pc.st.Sets {
-		v := sv.ValueText
-		if pc.args != nil && len(sv.Value.ParamOrder()) > 0 {
-			v = bindText(sv.Value, pc.args)
+		v := pc.setValue(sv)
+		if sv.Name == "transaction_read_only" {
+			v = strings.Trim(v, "'")
 		}
 		pl.Vars = append(pl.Vars, SetVar{Name: sv.Name, Global: sv.Global, Value: v, Collate: sv.Collate, OneShot: sv.OneShot})
 	}
 	return pl, nil
 }
 
-// bindText writes a template with its '?' markers replaced by SQL literals
-// of the arguments.
-func bindText(t *sqlparse.Template, args []any) string {
+// setValue is the text of an assignment's value as the client wrote it
+// ('?' markers of a prepared SET replaced by literals of the bound values,
+// quoted for the session's sql_mode).
+func (pc *pctx) setValue(sv sqlparse.SetVar) string {
+	switch {
+	case sv.Value.To > sv.Value.From:
+	case sv.Fixed != "":
+		return sv.Fixed
+	default:
+		return "DEFAULT"
+	}
+	t := pc.text
+	if pc.args == nil {
+		return t.Span(sv.Value.From, sv.Value.To)
+	}
 	var b strings.Builder
-	for i, part := range t.Parts {
-		params := t.Params[i]
-		k := 0
-		for j := 0; j < len(part); j++ {
-			if part[j] == '?' && k < len(params) && inCodeBefore(part, j) {
-				b.WriteString(sqlLiteral(args[params[k]]))
-				k++
-				continue
-			}
-			b.WriteByte(part[j])
+	from := sv.Value.From
+	for i := sv.Value.From; i < sv.Value.To; i++ {
+		if t.Toks[i].Kind != sqllex.Param {
+			continue
 		}
-		if i < len(t.Holes) {
-			b.WriteString(t.Holes[i].Default)
+		b.WriteString(t.Span(from, i))
+		if i > from {
+			b.WriteString(t.SQL[t.Toks[i-1].End:t.Toks[i].Start])
 		}
+		b.WriteString(pc.sqlLiteral(pc.args[t.ParamOrdinal(i)]))
+		from = i + 1
+	}
+	if from < sv.Value.To {
+		if from > sv.Value.From {
+			b.WriteString(t.SQL[t.Toks[from-1].End:t.Toks[from].Start])
+		}
+		b.WriteString(t.Span(from, sv.Value.To))
 	}
 	return b.String()
-}
-
-// inCodeBefore reports whether position j of s is outside quotes.
-func inCodeBefore(s string, j int) bool {
-	var q byte
-	for i := 0; i < j; i++ {
-		c := s[i]
-		switch {
-		case q == 0 && (c == '\'' || c == '"' || c == '`'):
-			q = c
-		case q != 0 && c == '\\' && q != '`':
-			i++
-		case q != 0 && c == q:
-			q = 0
-		}
-	}
-	return q == 0
 }

@@ -2,7 +2,6 @@ package router
 
 import (
 	"fmt"
-	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -72,8 +71,7 @@ func (pc *pctx) everyShard(tpl *sqlparse.Template) Plan {
 	var targets []Target
 	for _, s := range pc.c.shards {
 		t := pc.target(s, tpl, &renderer{})
-		if !pc.sess.Now.IsZero() && pc.st.Explain == "" {
-			pc.timed = true
+		if !pc.sess.Now.IsZero() && !pc.st.Explain {
 			t.SQL = "SET STATEMENT timestamp=" + unixMicros(pc.sess.Now) + " FOR " + t.SQL
 			t.PassArgs = false
 		}
@@ -118,10 +116,10 @@ func (pc *pctx) checkDeterministic() error {
 // for EXPLAIN <write>, a read of every target.
 func (pc *pctx) writeOn(targets []Target, broadcast bool) Plan {
 	switch {
-	case pc.st.Explain != "" && len(targets) > 1:
+	case pc.st.Explain && len(targets) > 1:
 		return &Scatter{Targets: targets, Merge: &MergeSpec{Limit: -1}}
 	case len(targets) == 1:
-		return &Route{Target: targets[0], Write: pc.st.Explain == ""}
+		return &Route{Target: targets[0], Write: !pc.st.Explain}
 	}
 	return &MultiWrite{Targets: targets, Broadcast: broadcast}
 }
@@ -372,19 +370,12 @@ func (pc *pctx) planGroup(group []int) (Plan, error) {
 	if len(parts) > 1 {
 		switch pc.st.Kind {
 		case sqlparse.KindSelect:
-			if pc.st.Explain == "" {
-				if pc.st.ScatterErr != "" {
-					return nil, unsupported("%s", pc.st.ScatterErr)
-				}
-				if pc.st.Scatter == nil {
-					return nil, unsupported("this SELECT across shards")
-				}
-				ms, lim, err := pc.mergeSpec()
+			if !pc.st.Explain {
+				ms, scatterTpl, lim, err := pc.planScatter()
 				if err != nil {
 					return nil, err
 				}
-				merge, limit = ms, lim
-				tpl = pc.st.Scatter.Template
+				merge, limit, tpl = ms, lim, scatterTpl
 			}
 		case sqlparse.KindUpdate, sqlparse.KindDelete:
 			if pc.st.HasOrderOrLimit {
@@ -513,58 +504,7 @@ func (pc *pctx) planSingle(sharded []int) (Plan, string) {
 
 func (pc *pctx) singlePlan(shard string, assign map[int]*cpart) Plan {
 	r := &renderer{assign: func(ref int) *cpart { return assign[ref] }}
-	return &Route{Target: pc.target(shard, pc.st.Template, r), Write: pc.st.Write && pc.st.Explain == ""}
-}
-
-var aggMap = map[sqlparse.AggFunc]AggFunc{sqlparse.AggCount: AggCount, sqlparse.AggSum: AggSum,
-	sqlparse.AggMin: AggMin, sqlparse.AggMax: AggMax, sqlparse.AggAvg: AggAvg, sqlparse.AggCountDistinct: AggCountDistinct}
-
-// mergeSpec builds the merge of a scattered SELECT and the pushed-down
-// LIMIT text.
-func (pc *pctx) mergeSpec() (*MergeSpec, string, error) {
-	sc := pc.st.Scatter
-	ms := &MergeSpec{Limit: -1, Distinct: sc.Distinct}
-	if sc.Hidden > 0 {
-		if sc.Wildcard {
-			ms.HiddenColumns = sc.Hidden
-		} else {
-			ms.OutputColumns = sc.Fields
-		}
-	}
-	ms.GroupBy = sc.GroupBy
-	for _, a := range sc.Aggs {
-		ms.Aggregates = append(ms.Aggregates, Aggregate{Func: aggMap[a.Func], Column: a.Column, CountColumn: a.CountColumn, Name: a.Name})
-	}
-	for _, h := range sc.Having {
-		ms.Having = append(ms.Having, Condition{Column: h.Column, Op: h.Op, Value: pc.goValue(h.Value)})
-	}
-	for _, o := range sc.OrderBy {
-		ms.OrderBy = append(ms.OrderBy, OrderColumn{Column: o.Column, Desc: o.Desc})
-	}
-	limit := ""
-	if sc.Limit != nil {
-		cnt, err := pc.uintOf(sc.Limit)
-		if err != nil {
-			return nil, "", err
-		}
-		off, err := pc.uintOf(sc.Offset)
-		if err != nil {
-			return nil, "", err
-		}
-		if cnt > math.MaxInt64 {
-			ms.Limit = -1
-		} else {
-			ms.Limit = int64(cnt)
-		}
-		if off > math.MaxInt64 {
-			off = math.MaxInt64
-		}
-		ms.Offset = int64(off)
-		if sc.LimitHole {
-			limit = strconv.FormatUint(satAdd(off, cnt), 10)
-		}
-	}
-	return ms, limit, nil
+	return &Route{Target: pc.target(shard, pc.st.Template, r), Write: pc.st.Write && !pc.st.Explain}
 }
 
 // --- INSERT ------------------------------------------------------------------------
@@ -648,7 +588,7 @@ func (pc *pctx) planInsert() (Plan, error) {
 			switch v.Kind {
 			case sqlparse.ValNull:
 				return nil, mysql.NewError(mysql.ER_BAD_NULL_ERROR, fmt.Sprintf("Column '%s' cannot be null (shard key of %s)", rule.rule.ShardKey, t.String()))
-			case sqlparse.ValExpr, sqlparse.ValHex, sqlparse.ValDefault:
+			case sqlparse.ValExpr, sqlparse.ValDefault:
 				return nil, unsupported("a shard key value that is not a literal or '?' in %s into %s (row %d)", verb, t.String(), r+1)
 			}
 			if v.Kind == sqlparse.ValParam && pc.args[v.P] == nil {
@@ -656,7 +596,7 @@ func (pc *pctx) planInsert() (Plan, error) {
 			}
 			var ok bool
 			if k, ok = pc.keyOf(v); !ok {
-				return nil, unsupported("the shard key value of row %d of %s into %s (type %T)", r+1, verb, t.String(), pc.goValue(v))
+				return nil, unsupported("the shard key value of row %d of %s into %s (write it as a number or a string)", r+1, verb, t.String())
 			}
 		}
 		idx, ok := rule.index(k)
@@ -680,16 +620,42 @@ func (pc *pctx) planInsert() (Plan, error) {
 		}}
 		tpl := pc.st.Template
 		if len(order) > 1 || auto != nil {
-			tpl = ins.Split
+			var err error
+			if tpl, err = pc.splitTemplate(auto); err != nil {
+				return nil, err
+			}
 		}
 		targets = append(targets, pc.target(rule.parts[p].shard, tpl, r))
 	}
 	pl := pc.writeOn(targets, false)
 	switch {
-	case pc.st.Explain != "" || rule.rule.AutoIncrement == "":
+	case pc.st.Explain || rule.rule.AutoIncrement == "":
 		return pl, nil
 	case auto != nil:
 		return &SequencedInsert{Input: pl, InsertID: auto.ids[0], Generated: true}, nil
 	}
 	return &SequencedInsert{Input: pl, InsertID: pc.lastExplicit(rule.rule.AutoIncrement)}, nil
+}
+
+// splitTemplate is the INSERT with its rows written by the router (each
+// target gets its own) and room for a generated column.
+func (pc *pctx) splitTemplate(auto *autoFill) (*sqlparse.Template, error) {
+	ins := pc.st.Insert
+	if ins.RowsList.To == 0 {
+		return nil, unsupported("this INSERT form across partitions (its rows could not be located)")
+	}
+	var edits []sqlparse.Edit
+	if !ins.SetForm {
+		edits = append(edits, sqlparse.Edit{From: ins.RowsList.From, To: ins.RowsList.To, Hole: sqlparse.Hole{Kind: sqlparse.HoleRows}})
+	} else if auto != nil && auto.idx >= 0 {
+		v := ins.ValueSpans[0][auto.idx]
+		edits = append(edits, sqlparse.Edit{From: v.From, To: v.To, Pieces: []sqlparse.Piece{{Text: strconv.FormatUint(auto.ids[0], 10)}}})
+	}
+	if auto != nil && auto.idx < 0 {
+		if ins.ColumnsEnd == 0 {
+			return nil, unsupported("this INSERT form with generated values (name the columns)")
+		}
+		edits = append(edits, sqlparse.Edit{From: ins.ColumnsEnd, To: ins.ColumnsEnd, Hole: sqlparse.Hole{Kind: sqlparse.HoleColumns}})
+	}
+	return pc.st.Template.With(edits...), nil
 }

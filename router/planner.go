@@ -20,11 +20,14 @@ import (
 type Session struct {
 	DB    string // current database ("" when none)
 	InTxn bool   // a transaction is open
+	// Read says how the server reads the session's statements: sql_mode
+	// flags, character set, the shards' version (executable comments).
+	Read sqlparse.Options
 	// NoAutoValueOnZero is the sql_mode flag NO_AUTO_VALUE_ON_ZERO: a 0
 	// given for an auto_increment column is stored as 0, not generated.
 	NoAutoValueOnZero bool
-	// AutoIDs are the generated values for an INSERT whose plan asked for
-	// them (Plan.AutoID), in row order; nil otherwise.
+	// AutoIDs are the generated values for an INSERT (a Generate node's
+	// continuation plans with them), in row order; nil otherwise.
 	AutoIDs []uint64
 	// LastInsertID is the session's LAST_INSERT_ID(), written in place of
 	// LAST_INSERT_ID() (@@last_insert_id, @@identity) inside statements.
@@ -45,19 +48,17 @@ type Session struct {
 	TableColumns func(shard, schema, table string) ([]string, error)
 }
 
-// planCacheSize bounds the plans cached per shard map.
-const planCacheSize = 10000
-
-// Planner turns statements into plans. It caches the analysis of every SQL
-// text (sqlparse) and, per shard map, the plans of text queries; it is safe
-// for concurrent use.
+// Planner turns statements into plans. It caches the analyses of
+// statement shapes (sqlparse); it is safe for concurrent use. Plans are made
+// per execution: a plan holds the statement's own literal values, spliced
+// from its text.
 //
 // Routing-plan inspection: a statement written as
 //
 //	EXPLAIN FORMAT=SHARDLINE <statement>
 //
 // (FORMAT='shardline' works too; the prefix is recognised textually, so any
-// statement may follow) is not run: it returns a KindStatic result with the
+// statement may follow) is not run: it returns a Static result with the
 // columns (shard, sql), one row per target, and a last row ("merge", ...)
 // describing the merge when there is one. For statements the proxy handles
 // itself (BEGIN, SET, USE, ...) the single row has an empty shard and the
@@ -68,7 +69,7 @@ type Planner struct {
 	cur    atomic.Pointer[compiled]
 }
 
-// NewPlanner returns a planner with empty caches.
+// NewPlanner returns a planner with an empty cache.
 func NewPlanner() *Planner {
 	return &Planner{parser: sqlparse.NewParser(sqlparse.DefaultCacheSize)}
 }
@@ -93,52 +94,45 @@ func (p *Planner) compiled(m *ShardMap) (*compiled, error) {
 var explainRE = regexp.MustCompile(`(?is)^\s*explain\s+format\s*=\s*['"]?shardline['"]?\s+(.*\S)\s*;?\s*$`)
 
 // Plan plans one statement. args are the bound values of a prepared
-// statement (nil for a text query). The returned plan may be shared with
-// other callers: it must not be modified.
+// statement (nil for a text query). The returned plan is the caller's.
 func (p *Planner) Plan(sql string, args []any, m *ShardMap, s Session) (Plan, error) {
 	c, err := p.compiled(m)
 	if err != nil {
 		return nil, err
 	}
-	var key string
-	cache := args == nil && s.AutoIDs == nil // plans with generated values are per execution
-	if cache {
-		key = s.DB + "\x00" + sql
-		if s.NoAutoValueOnZero {
-			key = "\x01" + key
-		}
-		if pl, ok := c.plans.Get(key); ok {
-			return pl, nil
-		}
-	}
-	var pl Plan
 	if mm := explainRE.FindStringSubmatch(sql); mm != nil {
-		pl, err = p.explain(c, mm[1], args, s)
-		cache = cache && !mentionsSessionValue(sql)
-	} else {
-		var st *sqlparse.Statement
-		st, err = p.parser.Parse(sql)
+		pl, err := p.planText(c, mm[1], args, s)
 		if err != nil {
 			return nil, err
 		}
-		pc := &pctx{c: c, st: st, args: args, sess: s}
-		pl, err = pc.plan()
-		cache = cache && !st.UsesLastID && !st.UsesConnID // the plan holds the session's values
-		cache = cache && !pc.timed
-		// An INSERT without a column list was routed by the table's current
-		// columns, which a later ALTER TABLE may change.
-		cache = cache && (st.Insert == nil || st.Insert.Columns != nil)
+		return &Static{Result: Explain(pl)}, nil
 	}
-	if _, ok := pl.(*Generate); ok {
-		cache = false // its continuation holds this session's values
-	}
+	return p.planText(c, sql, args, s)
+}
+
+func (p *Planner) planText(c *compiled, sql string, args []any, s Session) (Plan, error) {
+	st, text, err := p.parser.Parse(sql, s.Read)
+	pc := &pctx{c: c, st: st, text: text, args: args, sess: s}
 	if err != nil {
+		if text != nil && isParseError(err) {
+			switch pl, table := pc.transparent(text); {
+			case pl != nil:
+				return pl, nil
+			case table != "":
+				return nil, unreadable("this statement", table)
+			}
+		}
 		return nil, err
 	}
-	if cache && len(sql) <= sqlparse.MaxCachedSQL {
-		c.plans.Put(key, pl)
+	if st.Kind == sqlparse.KindUnsupported && passThroughUnsupported[st.Unsupported] {
+		switch pl, table := pc.transparent(text); {
+		case pl != nil:
+			return pl, nil
+		case table != "":
+			return nil, unreadable(st.Unsupported, table)
+		}
 	}
-	return pl, nil
+	return pc.plan()
 }
 
 // Prepared is what COM_STMT_PREPARE needs of a statement: how many
@@ -157,7 +151,7 @@ func (p *Planner) Prepare(sql string, m *ShardMap, s Session) (*Prepared, error)
 	if mm := explainRE.FindStringSubmatch(sql); mm != nil {
 		inner = mm[1]
 	}
-	st, err := p.parser.Parse(inner)
+	st, _, err := p.parser.Parse(inner, s.Read)
 	if err != nil {
 		return nil, err
 	}
@@ -173,18 +167,6 @@ func (p *Planner) Prepare(sql string, m *ShardMap, s Session) (*Prepared, error)
 		return nil, err
 	}
 	return &Prepared{ParamCount: st.ParamCount, Probe: probe}, nil
-}
-
-func (p *Planner) explain(c *compiled, inner string, args []any, s Session) (Plan, error) {
-	st, err := p.parser.Parse(inner)
-	if err != nil {
-		return nil, err
-	}
-	pl, err := planStatement(c, st, args, s)
-	if err != nil {
-		return nil, err
-	}
-	return &Static{Result: Explain(pl)}, nil
 }
 
 // --- errors -------------------------------------------------------------------
@@ -235,22 +217,15 @@ func isSystemSchema(s string) bool {
 type pctx struct {
 	c    *compiled
 	st   *sqlparse.Statement
+	text *sqlparse.Text
 	args []any
 	sess Session
 	refs []tref
-	// timed reports a plan that holds the statement's time (Session.Now):
-	// it is not cached.
-	timed bool
 	// insertCols is the column list an INSERT without one was routed by
 	// (looked up on the shard); it is written after the table name, so a
 	// table whose columns changed since makes the shard refuse the row
 	// instead of storing it under another shard key.
 	insertCols []string
-}
-
-func planStatement(c *compiled, st *sqlparse.Statement, args []any, s Session) (Plan, error) {
-	pc := &pctx{c: c, st: st, args: args, sess: s}
-	return pc.plan()
 }
 
 // plan plans pc.st.
@@ -261,19 +236,19 @@ func (pc *pctx) plan() (Plan, error) {
 			fmt.Sprintf("Incorrect arguments to mysqld_stmt_execute (%d parameters, %d values)", st.ParamCount, len(args)))
 	}
 	if args == nil && st.ParamCount > 0 {
-		return nil, sqlparse.ParseError(fmt.Errorf("'?' parameter markers are only valid in prepared statements"))
+		return nil, mysql.NewError(mysql.ER_PARSE_ERROR, "You have an error in your SQL syntax; '?' parameter markers are only valid in prepared statements")
 	}
 	switch st.Kind {
 	case sqlparse.KindUnsupported:
 		return nil, sqlparse.Unsupported(st.Unsupported)
 	case sqlparse.KindBegin:
-		return &Txn{Op: TxnBegin, SQL: st.SQL, ReadOnly: st.ReadOnly}, nil
+		return &Txn{Op: TxnBegin, SQL: pc.text.SQL, ReadOnly: st.ReadOnly}, nil
 	case sqlparse.KindCommit:
-		return &Txn{Op: TxnCommit, SQL: st.SQL}, nil
+		return &Txn{Op: TxnCommit, SQL: pc.text.SQL}, nil
 	case sqlparse.KindRollback:
-		return &Txn{Op: TxnRollback, SQL: st.SQL}, nil
+		return &Txn{Op: TxnRollback, SQL: pc.text.SQL}, nil
 	case sqlparse.KindSavepoint:
-		return &Txn{Op: TxnSavepoint, SQL: st.SQL}, nil
+		return &Txn{Op: TxnSavepoint, SQL: pc.text.SQL}, nil
 	case sqlparse.KindUse:
 		if c.schema(st.DB) == nil && !isSystemSchema(st.DB) {
 			return nil, errBadDB(st.DB)
@@ -282,15 +257,26 @@ func (pc *pctx) plan() (Plan, error) {
 	case sqlparse.KindSet:
 		return pc.planSet()
 	case sqlparse.KindKill:
-		return &Kill{ID: st.KillID, Query: st.KillQuery}, nil
+		id, err := pc.uintOf(st.KillID)
+		if err != nil {
+			return nil, unsupported("this form of KILL (use KILL [CONNECTION | QUERY] <id>)")
+		}
+		return &Kill{ID: id, Query: st.KillQuery}, nil
 	case sqlparse.KindCreateDatabase, sqlparse.KindDropDatabase, sqlparse.KindAlterDatabase:
 		return pc.planDatabase()
 	}
 	if st.LastIDArg {
 		return nil, unsupported("LAST_INSERT_ID(expr): the proxy keeps the session's last insert id, set it by inserting")
 	}
-	if st.LastIDColumns != nil && st.Kind == sqlparse.KindSelect && st.Explain == "" {
-		return &LastInsertID{Columns: st.LastIDColumns}, nil
+	if st.LastIDColumns != nil && st.Kind == sqlparse.KindSelect && !st.Explain {
+		cols := make([]string, len(st.LastIDColumns))
+		for i, f := range st.LastIDColumns {
+			cols[i] = f.Alias
+			if cols[i] == "" {
+				cols[i] = pc.text.Span(f.Span.From, f.Span.To) // named as written
+			}
+		}
+		return &LastInsertID{Columns: cols}, nil
 	}
 	if err := pc.resolve(); err != nil {
 		return nil, err
@@ -358,29 +344,26 @@ func (pc *pctx) defaultShard() (string, error) {
 }
 
 // passthrough is the fast path: the client's SQL unchanged on one shard
-// (rendered with the session's LAST_INSERT_ID() when it uses it).
+// (rendered with the session's values when it uses LAST_INSERT_ID() or
+// CONNECTION_ID()).
 func (pc *pctx) passthrough(shard string) Plan {
-	t := Target{Shard: shard, SQL: pc.st.SQL, Args: pc.args, PassArgs: true}
-	if (pc.st.UsesLastID || pc.st.UsesConnID) && pc.st.Template != nil {
+	t := Target{Shard: shard, SQL: pc.text.SQL, Args: pc.args, PassArgs: true}
+	if pc.st.UsesLastID || pc.st.UsesConnID {
 		t = pc.target(shard, pc.st.Template, &renderer{})
 	}
 	if pc.st.Kind.IsDDL() {
 		return &DDL{Targets: []Target{t}}
 	}
-	return &Route{Target: t, Write: pc.st.Write && pc.st.Explain == ""}
-}
-
-// mentionsSessionValue reports text that may use the session's last insert
-// id or connection id.
-func mentionsSessionValue(sql string) bool {
-	l := strings.ToLower(sql)
-	return strings.Contains(l, "last_insert_id") || strings.Contains(l, "identity") || strings.Contains(l, "connection_id")
+	return &Route{Target: t, Write: pc.st.Write && !pc.st.Explain}
 }
 
 // --- rendering ---------------------------------------------------------------
 
+// renderer fills the holes of one target's statement.
 type renderer struct {
 	pc       *pctx
+	tpl      *sqlparse.Template
+	params   *[]int
 	assign   func(ref int) *cpart
 	limit    string
 	rows     []int     // INSERT rows of this target (HoleRows)
@@ -388,36 +371,18 @@ type renderer struct {
 	database string
 }
 
-func (pc *pctx) defaultName(ref int) string {
-	t := &pc.refs[ref]
-	if t.cls == clsSystem && t.ref.Schema == "" {
-		return sqlparse.QuoteName(t.ref.Name)
-	}
-	return sqlparse.QuoteName(t.schema) + "." + sqlparse.QuoteName(t.ref.Name)
-}
-
-func (r *renderer) render(t *sqlparse.Template, b *strings.Builder, params *[]int) {
-	for i, part := range t.Parts {
-		b.WriteString(part)
-		*params = append(*params, t.Params[i]...)
-		if i >= len(t.Holes) {
-			break
-		}
-		r.renderHole(t.Holes[i], b, params)
-	}
-}
-
-func (r *renderer) renderHole(h sqlparse.Hole, b *strings.Builder, params *[]int) {
+func (r *renderer) fill(b *strings.Builder, e *sqlparse.Edit) {
+	pc, h := r.pc, e.Hole
 	switch h.Kind {
 	case sqlparse.HoleTable:
 		if p := r.assign(h.Ref); p != nil {
 			b.WriteString(p.qualified)
 		} else {
-			b.WriteString(r.pc.defaultName(h.Ref))
+			b.WriteString(pc.text.Span(e.From, e.To))
 		}
-		if r.pc.insertCols != nil && h.Ref == r.pc.st.Insert.Table {
+		if pc.insertCols != nil && h.Ref == pc.st.Insert.Table {
 			b.WriteString(" (")
-			for i, c := range r.pc.insertCols {
+			for i, c := range pc.insertCols {
 				if i > 0 {
 					b.WriteByte(',')
 				}
@@ -426,53 +391,53 @@ func (r *renderer) renderHole(h sqlparse.Hole, b *strings.Builder, params *[]int
 			b.WriteByte(')')
 		}
 	case sqlparse.HoleQualifier:
-		if p := r.assign(h.Ref); p != nil {
-			if h.Schema {
-				b.WriteString(p.qualified)
-			} else {
-				b.WriteString(p.quotedTable)
-			}
-		} else {
-			b.WriteString(h.Default)
+		switch p := r.assign(h.Ref); {
+		case p == nil:
+			b.WriteString(pc.text.Span(e.From, e.To))
+		case h.Schema:
+			b.WriteString(p.qualifier)
+		default:
+			b.WriteString(p.qualifierTable)
 		}
 	case sqlparse.HoleLimit:
 		b.WriteString(r.limit)
 	case sqlparse.HoleRows:
-		ins := r.pc.st.Insert
 		for j, row := range r.rows {
 			if j > 0 {
-				b.WriteString("),(")
+				b.WriteByte(',')
 			}
-			r.renderRow(ins.RowTemplates[row], row, b, params)
+			r.renderRow(b, row)
 		}
 	case sqlparse.HoleDatabase:
 		b.WriteString(sqlparse.QuoteName(r.database))
 	case sqlparse.HoleLastID:
-		b.WriteString(strconv.FormatUint(r.pc.sess.LastInsertID, 10))
+		b.WriteString(strconv.FormatUint(pc.sess.LastInsertID, 10))
 	case sqlparse.HoleConnID:
-		b.WriteString(strconv.FormatUint(uint64(r.pc.sess.ConnectionID), 10))
+		b.WriteString(strconv.FormatUint(uint64(pc.sess.ConnectionID), 10))
 	case sqlparse.HoleColumns:
-		b.WriteString(h.Default)
-		if r.auto != nil && r.auto.idx < 0 {
-			b.WriteByte(',')
-			b.WriteString(r.auto.col)
+		r.appendColumn(b)
+	case sqlparse.HoleAlias:
+		// the field as the client wrote it names the column
+		b.WriteString(" AS ")
+		b.WriteString(sqlparse.QuoteName(pc.text.Span(e.Pieces[0].From, e.Pieces[0].To)))
+	case sqlparse.HoleShowFrom:
+		if r.assign(h.Ref) == nil {
+			b.WriteString(pc.text.Span(e.From, e.To))
 		}
-	default:
-		b.WriteString(h.Default)
 	}
 }
 
 // target renders a template for one shard.
 func (pc *pctx) target(shard string, t *sqlparse.Template, r *renderer) Target {
-	r.pc = pc
+	r.pc, r.tpl = pc, t
 	if r.assign == nil {
 		r.assign = func(int) *cpart { return nil }
 	}
 	var b strings.Builder
-	b.Grow(len(pc.st.SQL) + len(pc.st.Explain) + 32)
-	b.WriteString(pc.st.Explain)
+	b.Grow(len(pc.text.SQL) + 32)
 	params := make([]int, 0, pc.st.ParamCount)
-	r.render(t, &b, &params)
+	r.params = &params
+	t.Render(&b, pc.text, 0, len(pc.text.Toks), r.fill, &params)
 	tg := Target{Shard: shard, SQL: b.String()}
 	if pc.args != nil {
 		ident := len(params) == len(pc.args)
@@ -498,91 +463,100 @@ func (pc *pctx) target(shard string, t *sqlparse.Template, r *renderer) Target {
 
 // --- values ---------------------------------------------------------------------
 
+// lit reads a literal of the statement's text.
+func (pc *pctx) lit(v sqlparse.Value) sqlparse.Literal { return pc.text.Literal(v) }
+
 // keyOf turns a literal or a bound parameter into a shard-key value.
 func (pc *pctx) keyOf(v sqlparse.Value) (keyVal, bool) {
-	switch v.Kind {
-	case sqlparse.ValInt:
-		return keyVal{kind: kInt, i: v.I}, true
-	case sqlparse.ValUint:
-		return keyVal{kind: kUint, u: v.U}, true
-	case sqlparse.ValFloat:
-		return normFloat(v.F), true
-	case sqlparse.ValDecimal:
-		return normNumberText(v.S)
-	case sqlparse.ValString:
-		return normString(v.S), true
-	case sqlparse.ValParam:
+	if v.Kind == sqlparse.ValParam {
 		if pc.args == nil || v.P >= len(pc.args) {
 			return keyVal{}, false
 		}
 		return normKey(pc.args[v.P])
 	}
+	l := pc.lit(v)
+	switch l.Kind {
+	case sqlparse.LitInt:
+		if l.Unsigned {
+			return keyVal{kind: kUint, u: l.U}, true
+		}
+		return keyVal{kind: kInt, i: l.I}, true
+	case sqlparse.LitFloat:
+		return normFloat(l.F), true
+	case sqlparse.LitDecimal:
+		return normNumberText(l.Text)
+	case sqlparse.LitString:
+		return normString(string(l.Bytes)), true
+	}
 	return keyVal{}, false
 }
 
-// goValue turns a literal or parameter into a Go value for a merge condition.
-func (pc *pctx) goValue(v sqlparse.Value) any {
-	switch v.Kind {
-	case sqlparse.ValInt:
-		return v.I
-	case sqlparse.ValUint:
-		return v.U
-	case sqlparse.ValFloat:
-		return v.F
-	case sqlparse.ValDecimal:
-		f, _ := strconv.ParseFloat(v.S, 64)
-		return f
-	case sqlparse.ValString:
-		return v.S
-	case sqlparse.ValParam:
+// goValue turns a literal or parameter into a Go value for a merge
+// condition; false for values the merge cannot compare as the server does
+// (hex and bit literals).
+func (pc *pctx) goValue(v sqlparse.Value) (any, bool) {
+	if v.Kind == sqlparse.ValParam {
 		if pc.args == nil || v.P >= len(pc.args) {
-			return nil
+			return nil, true
 		}
 		switch x := pc.args[v.P].(type) {
 		case []byte:
-			return string(x)
+			return string(x), true
 		case int:
-			return int64(x)
+			return int64(x), true
 		case int32:
-			return int64(x)
+			return int64(x), true
 		case float32:
-			return float64(x)
+			return float64(x), true
 		case time.Time:
 			k, _ := normKey(x)
-			return k.s
+			return k.s, true
 		case bool:
 			if x {
-				return int64(1)
+				return int64(1), true
 			}
-			return int64(0)
+			return int64(0), true
 		default:
-			return x
+			return x, true
 		}
 	}
-	return nil
+	l := pc.lit(v)
+	switch l.Kind {
+	case sqlparse.LitNull:
+		return nil, true
+	case sqlparse.LitInt:
+		if l.Unsigned {
+			return l.U, true
+		}
+		return l.I, true
+	case sqlparse.LitFloat:
+		return l.F, true
+	case sqlparse.LitDecimal:
+		f, err := strconv.ParseFloat(l.Text, 64)
+		return f, err == nil
+	case sqlparse.LitString:
+		return string(l.Bytes), true
+	}
+	return nil, false
 }
 
-// uintOf returns a LIMIT/OFFSET value.
-func (pc *pctx) uintOf(v *sqlparse.Value) (uint64, error) {
-	if v == nil {
-		return 0, nil
-	}
-	switch v.Kind {
-	case sqlparse.ValInt:
-		if v.I >= 0 {
-			return uint64(v.I), nil
-		}
-	case sqlparse.ValUint:
-		return v.U, nil
-	case sqlparse.ValParam:
-		if k, ok := normKey(pc.args[v.P]); ok {
-			switch {
-			case k.kind == kInt && k.i >= 0:
-				return uint64(k.i), nil
-			case k.kind == kUint:
-				return k.u, nil
+// uintOf returns a LIMIT/OFFSET (or KILL) value.
+func (pc *pctx) uintOf(v sqlparse.Value) (uint64, error) {
+	if v.Kind == sqlparse.ValParam {
+		if pc.args != nil && v.P < len(pc.args) {
+			if k, ok := normKey(pc.args[v.P]); ok {
+				switch {
+				case k.kind == kInt && k.i >= 0:
+					return uint64(k.i), nil
+				case k.kind == kUint:
+					return k.u, nil
+				}
 			}
 		}
+	} else if l := pc.lit(v); l.Kind == sqlparse.LitInt && !l.Unsigned && l.I >= 0 {
+		return uint64(l.I), nil
+	} else if l.Kind == sqlparse.LitInt && l.Unsigned {
+		return l.U, nil
 	}
 	return 0, mysql.NewError(mysql.ER_WRONG_ARGUMENTS, "Incorrect arguments to LIMIT")
 }
@@ -820,20 +794,6 @@ func sameShape(a, b *crule) bool {
 		}
 	}
 	return true
-}
-
-func max(a, b int) int {
-	if a > b {
-		return a
-	}
-	return b
-}
-
-func min(a, b int) int {
-	if a < b {
-		return a
-	}
-	return b
 }
 
 func satAdd(a, b uint64) uint64 {

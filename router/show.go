@@ -74,14 +74,14 @@ func (pc *pctx) planShow() (Plan, error) {
 
 func (pc *pctx) showDatabases() (Plan, error) {
 	info := pc.st.Show
-	if info.Where != "" {
+	if info.Where.To > info.Where.From {
 		return nil, unsupported("SHOW DATABASES WHERE")
 	}
 	col := "Database"
 	var re *regexp.Regexp
-	if info.Like != nil {
-		col += " (" + *info.Like + ")"
-		re = likeRegexp(*info.Like)
+	if like, ok := pc.likePattern(); ok {
+		col += " (" + like + ")"
+		re = likeRegexp(like)
 	}
 	res := &StaticResult{Columns: []string{col}}
 	for _, name := range append([]string{"information_schema"}, pc.c.schemaNames...) {
@@ -145,7 +145,7 @@ func (pc *pctx) showTables() (Plan, error) {
 	for _, n := range names {
 		for _, p := range cs.tables[n].parts {
 			if p.shard == cs.def.DefaultShard && strings.EqualFold(p.schema, cs.name) {
-				hide = append(hide, sqlparse.QuoteString(p.table))
+				hide = append(hide, pc.quote(p.table))
 			}
 		}
 	}
@@ -155,44 +155,62 @@ func (pc *pctx) showTables() (Plan, error) {
 		in.WriteString(",TABLE_TYPE AS `t`")
 	}
 	in.WriteString(" FROM information_schema.TABLES WHERE TABLE_SCHEMA=")
-	in.WriteString(sqlparse.QuoteString(cs.name))
+	in.WriteString(pc.quote(cs.name))
 	if len(hide) > 0 {
 		in.WriteString(" AND TABLE_NAME NOT IN (" + strings.Join(hide, ",") + ")")
 	}
 	for _, n := range names {
-		in.WriteString(" UNION SELECT " + sqlparse.QuoteString(n))
+		in.WriteString(" UNION SELECT " + pc.quote(n))
 		if info.Full {
 			in.WriteString(",'BASE TABLE'")
 		}
 	}
 	col := "Tables_in_" + cs.name
-	if info.Like != nil {
-		col += " (" + *info.Like + ")"
+	like, hasLike := pc.likePattern()
+	if hasLike {
+		col += " (" + like + ")"
 	}
 	q := "SELECT `n` AS " + sqlparse.QuoteName(col)
 	if info.Full {
 		q += ",`t` AS `Table_type`"
 	}
 	q += " FROM (" + in.String() + ") AS `sl_t`"
-	if info.Like != nil {
-		q += " WHERE `n` LIKE " + sqlparse.QuoteString(*info.Like)
+	if hasLike {
+		lit := pc.text.LiteralSpan(info.Like)
+		q += " WHERE `n` LIKE " + pc.text.Span(lit.From, lit.To)
 	}
-	if info.Where != "" {
-		q = "SELECT * FROM (" + q + ") AS `sl_tables` WHERE " + info.Where
+	if w := info.Where; w.To > w.From {
+		q = "SELECT * FROM (" + q + ") AS `sl_tables` WHERE " + pc.text.Span(w.From, w.To)
 	}
 	q += " ORDER BY 1"
 	return &Route{Target: Target{Shard: cs.def.DefaultShard, SQL: q, PassArgs: len(pc.args) == 0}}, nil
 }
 
-// sqlLiteral writes a bound value as a SQL literal.
-func sqlLiteral(v any) string {
+// likePattern is the pattern of SHOW ... LIKE, when there is one.
+func (pc *pctx) likePattern() (string, bool) {
+	l := pc.lit(pc.st.Show.Like)
+	if l.Kind != sqlparse.LitString {
+		return "", false
+	}
+	return string(l.Bytes), true
+}
+
+// quote writes a name the proxy generates as a string literal for the
+// session's sql_mode.
+func (pc *pctx) quote(s string) string {
+	return sqlparse.QuoteString(s, pc.sess.Read.Lex.NoBackslashEscapes)
+}
+
+// sqlLiteral writes a bound value as an SQL literal for the session's
+// sql_mode.
+func (pc *pctx) sqlLiteral(v any) string {
 	switch x := v.(type) {
 	case nil:
 		return "NULL"
 	case string:
-		return sqlparse.QuoteString(x)
+		return pc.quote(x)
 	case []byte:
-		return sqlparse.QuoteString(string(x))
+		return pc.quote(string(x))
 	case bool:
 		if x {
 			return "1"
@@ -207,9 +225,9 @@ func sqlLiteral(v any) string {
 		return strconv.FormatFloat(float64(x), 'g', -1, 32)
 	case time.Time:
 		k, _ := normKey(x)
-		return sqlparse.QuoteString(k.s)
+		return pc.quote(k.s)
 	case time.Duration:
-		return sqlparse.QuoteString(x.String())
+		return pc.quote(x.String())
 	}
 	return fmt.Sprint(v)
 }

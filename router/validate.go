@@ -27,7 +27,10 @@ type compiled struct {
 	schemasL    map[string]*cschema
 	shards      []string // sorted
 	schemaNames []string // sorted
-	plans       *sqlparse.LRU[Plan]
+	// ruled holds the names (lower case) of every table with a rule and of
+	// every partition: a statement that names none of them cannot touch
+	// sharded or broadcast data (see transparent).
+	ruled map[string]bool
 }
 
 type cschema struct {
@@ -53,6 +56,10 @@ type cpart struct {
 	shard, schema, table string
 	qualified            string // `schema`.`table`
 	quotedTable          string // `table`
+	// qualifier and qualifierTable are the names as column qualifiers:
+	// unquoted when the names need no quotes, since MariaDB reads `t`.0
+	// as `t` followed by the number .0, but t.0 as column 0 of t.
+	qualifier, qualifierTable string
 }
 
 func (c *compiled) schema(name string) *cschema {
@@ -82,7 +89,7 @@ func compile(m *ShardMap) (*compiled, error) {
 	if m == nil {
 		return nil, fmt.Errorf("shard map: missing")
 	}
-	c := &compiled{m: m, schemas: map[string]*cschema{}, schemasL: map[string]*cschema{}}
+	c := &compiled{m: m, schemas: map[string]*cschema{}, schemasL: map[string]*cschema{}, ruled: map[string]bool{}}
 	c.shards = sortedKeys(m.Shards)
 	for _, name := range c.shards {
 		sh := m.Shards[name]
@@ -136,9 +143,12 @@ func compile(m *ShardMap) (*compiled, error) {
 			}
 			cs.tables[tname] = r
 			cs.tablesL[strings.ToLower(tname)] = r
+			c.ruled[strings.ToLower(tname)] = true
+			for _, part := range r.parts {
+				c.ruled[strings.ToLower(part.table)] = true
+			}
 		}
 	}
-	c.plans = sqlparse.NewAdmittingLRU[Plan](planCacheSize)
 	return c, nil
 }
 
@@ -206,7 +216,8 @@ func compileRule(m *ShardMap, sname, tname string, t *TableRule, p string, physi
 		physical[key] = pp
 		r.parts = append(r.parts, cpart{shard: part.Shard, schema: schema, table: part.Table,
 			qualified:   sqlparse.QuoteName(schema) + "." + sqlparse.QuoteName(part.Table),
-			quotedTable: sqlparse.QuoteName(part.Table)})
+			quotedTable: sqlparse.QuoteName(part.Table),
+			qualifier:   sqlparse.Name(schema) + "." + sqlparse.Name(part.Table), qualifierTable: sqlparse.Name(part.Table)})
 		if part.KeyspaceStart != "" || part.KeyspaceEnd != "" {
 			explicitKS = true
 			if r.algo != AlgoHash {

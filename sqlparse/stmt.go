@@ -1,15 +1,16 @@
 package sqlparse
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/pingcap/tidb/pkg/parser/ast"
-	"github.com/pingcap/tidb/pkg/parser/format"
-	driver "github.com/pingcap/tidb/pkg/parser/test_driver"
+
+	"github.com/shardline/shardline/sqllex"
 )
 
 func (a *analyzer) prepareShow(x *ast.ShowStmt) string {
-	info := &ShowInfo{Full: x.Full}
+	info := &ShowInfo{Full: x.Full, Like: Value{Kind: ValExpr}}
 	switch x.Tp {
 	case ast.ShowDatabases:
 		info.Kind = ShowDatabases
@@ -35,32 +36,73 @@ func (a *analyzer) prepareShow(x *ast.ShowStmt) string {
 	default:
 		return "this SHOW statement"
 	}
-	if x.Table != nil && x.DBName != "" && x.Table.Schema.L == "" {
-		x.Table.Schema = ast.NewCIStr(x.DBName)
-		x.DBName = ""
-	}
-	if x.Column != nil && x.Pattern == nil {
-		// DESCRIBE t col == SHOW COLUMNS FROM t LIKE 'col'
-		x.Pattern = &ast.PatternLikeOrIlikeExpr{Pattern: ast.NewValueExpr(x.Column.Name.O, "", ""), IsLike: true, Escape: '\\'}
-		x.Column = nil
-	}
-	if x.Pattern != nil {
-		if v, ok := x.Pattern.Pattern.(*driver.ValueExpr); ok {
-			s := v.GetString()
-			info.Like = &s
-		}
-	}
 	a.st.Show = info
 	return ""
 }
 
-func (a *analyzer) finishDatabase(n ast.Node) (*Statement, error) {
-	tpl, err := a.restore(n)
-	if err != nil {
-		return nil, err
+// normalizeShow makes SHOW ... FROM t FROM db name db.t, before the names
+// are located (the router writes the table qualified and drops FROM db).
+func normalizeShow(root ast.StmtNode) {
+	if ex, ok := root.(*ast.ExplainStmt); ok {
+		root = ex.Stmt
 	}
-	a.st.DBTemplate = tpl
-	return a.st, nil
+	if x, ok := root.(*ast.ShowStmt); ok && x.Table != nil && x.DBName != "" && x.Table.Schema.L == "" {
+		x.Table.Schema = ast.NewCIStr(x.DBName)
+		x.DBName = ""
+	}
+}
+
+// showValues records the LIKE pattern and the WHERE condition of a SHOW.
+func (a *analyzer) showValues(x *ast.ShowStmt) {
+	info := a.st.Show
+	if info == nil {
+		return
+	}
+	if x.Pattern != nil {
+		info.Like = a.value(x.Pattern.Pattern)
+	}
+	if x.Where != nil {
+		if start := a.p.tokenAt(x.Where.OriginTextPosition()); start >= 0 {
+			info.Where = Span{start, a.t.stmtEnd()}
+		} else {
+			a.fail("this SHOW ... WHERE (its condition could not be located)")
+		}
+	}
+}
+
+// stmtEnd is the token after the statement: a trailing ';' or the end.
+func (t *Text) stmtEnd() int {
+	n := len(t.Toks)
+	for n > 0 && t.op(n-1, ";") {
+		n--
+	}
+	return n
+}
+
+// finishDatabase locates the database name of CREATE/DROP/ALTER DATABASE:
+// the first name after DATABASE/SCHEMA and IF [NOT] EXISTS.
+func (a *analyzer) finishDatabase() (*Statement, error) {
+	for i := 0; i < len(a.t.Toks); i++ {
+		if !a.t.is(i, "database") && !a.t.is(i, "schema") {
+			continue
+		}
+		j := i + 1
+		if a.t.is(j, "if") {
+			j++
+			if a.t.is(j, "not") {
+				j++
+			}
+			j++ // EXISTS
+		}
+		k := a.t.kind(j)
+		if j < len(a.t.Toks) && (k == sqllex.Ident || k == sqllex.QuotedIdent) && a.t.identValue(j) == a.st.DB {
+			a.addEdit(Edit{From: j, To: j + 1, Hole: Hole{Kind: HoleDatabase}})
+			a.st.Template = newTemplate(a.edits)
+			return a.st, nil
+		}
+		break
+	}
+	return a.unsupported("this database statement (its name could not be located)")
 }
 
 func (a *analyzer) analyzeInsert(x *ast.InsertStmt) error {
@@ -70,6 +112,9 @@ func (a *analyzer) analyzeInsert(x *ast.InsertStmt) error {
 	}
 	if len(a.blocks) > 0 && len(a.blocks[0].tables) > 0 {
 		info.Table = a.blocks[0].tables[0]
+	}
+	if x.Setlist {
+		info.SetForm = true
 	}
 	if len(x.Columns) > 0 {
 		info.Columns = make([]string, len(x.Columns))
@@ -86,6 +131,7 @@ func (a *analyzer) analyzeInsert(x *ast.InsertStmt) error {
 			}
 			info.Rows[i] = vals
 		}
+		a.insertSpans(x, info)
 	}
 	for _, as := range x.OnDuplicate {
 		info.OnDupColumns = append(info.OnDupColumns, as.Column.Name.L)
@@ -97,44 +143,97 @@ func (a *analyzer) analyzeInsert(x *ast.InsertStmt) error {
 	return nil
 }
 
-// splitInsert builds InsertInfo.Split and RowTemplates: the router uses
-// them to send each partition its own rows, and to fill in generated
-// values of an auto_increment column (a column appended to the list, or a
-// value replaced).
-func (a *analyzer) splitInsert(x *ast.InsertStmt) error {
-	if x.Select != nil || len(x.Lists) == 0 || (len(x.Lists) < 2 && len(x.Columns) == 0) {
-		return nil
+// insertSpans locates the rows and values of an INSERT ... VALUES (or the
+// assignments of INSERT ... SET), so the router can send each partition
+// its own rows and append a generated column. An INSERT whose rows cannot
+// be located keeps RowsList empty: it is not split.
+func (a *analyzer) insertSpans(x *ast.InsertStmt, info *InsertInfo) {
+	t := a.t
+	tn := x.Table.TableRefs.Left.(*ast.TableSource).Source.(*ast.TableName)
+	nameAt, ok := a.loc.table[tn].span()
+	if !ok {
+		return
 	}
-	info := a.st.Insert
-	info.RowTemplates = make([]*Template, len(x.Lists))
-	for i, row := range x.Lists {
-		t, err := a.restoreExprs(row)
-		if err != nil {
-			return err
+	if info.SetForm {
+		i := nameAt.To
+		for i < len(t.Toks) && !t.is(i, "set") {
+			i++
 		}
-		info.RowTemplates[i] = t
-	}
-	lists, setlist := x.Lists, x.Setlist
-	x.Lists, x.Setlist = [][]ast.ExprNode{{a.markerExpr(a.holeMarker(Hole{Kind: HoleRows}))}}, false
-	var last *ast.ColumnName
-	if n := len(x.Columns); n > 0 {
-		last = x.Columns[n-1]
-		var b strings.Builder
-		if err := last.Restore(format.NewRestoreCtx(RestoreFlags, &b)); err != nil {
-			return Unsupported("this statement (cannot restore it: " + err.Error() + ")")
+		end := t.scanEnd(i+1, false)
+		var vals []Span
+		from := i + 1
+		for from < end {
+			stop := t.scanEnd(from, true)
+			if stop > end {
+				stop = end
+			}
+			eq := from
+			for eq < stop && !t.op(eq, "=") && !t.op(eq, ":=") {
+				eq++
+			}
+			if eq+1 >= stop {
+				return
+			}
+			vals = append(vals, Span{eq + 1, stop})
+			from = stop + 1
 		}
-		x.Columns[n-1] = &ast.ColumnName{Name: ast.NewCIStr(a.holeMarker(Hole{Kind: HoleColumns, Default: b.String()}))}
+		if len(vals) != len(info.Columns) {
+			return
+		}
+		info.RowSpans = []Span{{i + 1, end}}
+		info.ValueSpans = [][]Span{vals}
+		info.RowsList = Span{i + 1, end}
+		info.ColumnsEnd = end
+		return
 	}
-	t, err := a.restore(x)
-	x.Lists, x.Setlist = lists, setlist
-	if last != nil {
-		x.Columns[len(x.Columns)-1] = last
+	i := nameAt.To
+	if len(x.Columns) > 0 {
+		if !t.op(i, "(") {
+			return
+		}
+		c := t.closeParen(i)
+		if c < 0 {
+			return
+		}
+		info.ColumnsEnd = c
+		i = c + 1
 	}
-	if err != nil {
-		return err
+	if !t.is(i, "values") && !t.is(i, "value") {
+		return
 	}
-	info.Split = t
-	return nil
+	i++
+	first := i
+	for r := range x.Lists {
+		if r > 0 {
+			if !t.op(i, ",") {
+				return
+			}
+			i++
+		}
+		if !t.op(i, "(") {
+			return
+		}
+		c := t.closeParen(i)
+		if c < 0 {
+			return
+		}
+		var vals []Span
+		for from := i + 1; from < c; {
+			stop := t.scanEnd(from, true)
+			if stop > c {
+				stop = c
+			}
+			vals = append(vals, Span{from, stop})
+			from = stop + 1
+		}
+		if len(vals) != len(x.Lists[r]) {
+			return
+		}
+		info.RowSpans = append(info.RowSpans, Span{i + 1, c})
+		info.ValueSpans = append(info.ValueSpans, vals)
+		i = c + 1
+	}
+	info.RowsList = Span{first, i}
 }
 
 func (a *analyzer) analyzeUpdate(x *ast.UpdateStmt) {
@@ -180,14 +279,43 @@ func (a *analyzer) analyzeDelete(x *ast.DeleteStmt) {
 	}
 }
 
+// dropTables records, for DROP TABLE of several tables, where each name
+// is, so the router can split the statement per shard.
+func (a *analyzer) dropTables(x *ast.DropTableStmt) {
+	if len(x.Tables) < 2 {
+		return
+	}
+	for _, tn := range x.Tables {
+		sp, ok := a.loc.table[tn].span()
+		if !ok {
+			a.st.DropTables = nil
+			return
+		}
+		a.st.DropTables = append(a.st.DropTables, sp)
+	}
+	a.st.DropList = Span{a.st.DropTables[0].From, a.st.DropTables[len(a.st.DropTables)-1].To}
+}
+
+// killID is the id of KILL [CONNECTION | QUERY] id: its literal.
+func (a *analyzer) killID() Value {
+	n := len(a.t.Toks)
+	for n > 0 && a.t.op(n-1, ";") {
+		n--
+	}
+	if n > 0 && a.t.kind(n-1) == sqllex.Int {
+		return Value{Kind: ValLiteral, Tok: n - 1}
+	}
+	return Value{Kind: ValExpr}
+}
+
 func (a *analyzer) analyzeSet(x *ast.SetStmt) error {
 	for _, v := range x.Variables {
 		sv := SetVar{Global: v.IsGlobal}
 		switch {
 		case v.Name == ast.SetNames:
 			sv.Kind, sv.Name = SetNames, "names"
-			if ev, ok := v.ExtendValue.(*driver.ValueExpr); ok && ev != nil {
-				sv.Collate = ev.GetString()
+			if v.ExtendValue != nil {
+				sv.Collate = a.collateOf(v)
 			}
 		case v.Name == ast.SetCharset:
 			sv.Kind, sv.Name = SetCharset, "charset"
@@ -205,54 +333,68 @@ func (a *analyzer) analyzeSet(x *ast.SetStmt) error {
 			case "tx_read_only":
 				name = "transaction_read_only"
 				// the parser loses "next transaction only" for SET TRANSACTION READ ONLY|WRITE
-				if !v.IsGlobal && len(x.Variables) == 1 && hasWordsPrefix(a.sql, "set", "transaction") {
+				if !v.IsGlobal && len(x.Variables) == 1 && a.t.hasWordsPrefix("set", "transaction") {
 					sv.OneShot = true
 				}
 			}
 			sv.Name = name
+		}
+		if v.Value != nil {
+			if sp, ok := a.setValueSpan(v); ok {
+				sv.Value = sp
+			} else if c, ok := v.Value.(interface{ GetValue() any }); ok {
+				// a value the parser built from keywords (ISOLATION LEVEL
+				// READ COMMITTED, READ ONLY)
+				switch x := c.GetValue().(type) {
+				case string:
+					sv.Fixed = "'" + x + "'"
+				case int64:
+					sv.Fixed = strconv.FormatInt(x, 10)
+				case uint64:
+					sv.Fixed = strconv.FormatUint(x, 10)
+				default:
+					return Unsupported("this SET statement (a value that could not be located)")
+				}
+			} else {
+				return Unsupported("this SET statement (a value that could not be located)")
+			}
 		}
 		a.st.Sets = append(a.st.Sets, sv)
 	}
 	return nil
 }
 
-func (a *analyzer) finishSet(x *ast.SetStmt) error {
-	for i, v := range x.Variables {
-		sv := &a.st.Sets[i]
-		if v.Value == nil {
-			sv.Value = &Template{Parts: []string{"DEFAULT"}, Params: [][]int{nil}}
-		} else {
-			t, err := a.restore(v.Value)
-			if err != nil {
-				return err
+// collateOf reads the collation of SET NAMES x COLLATE y from the text
+// (the parser reads only collations it knows).
+func (a *analyzer) collateOf(v *ast.VariableAssignment) string {
+	for i := 0; i+1 < len(a.t.Toks); i++ {
+		if a.t.is(i, "collate") {
+			if a.t.kind(i+1) == sqllex.String {
+				return string(sqllex.StringValue(a.t.SQL, a.t.Toks[i+1], a.t.mode))
 			}
-			sv.Value = t
-		}
-		sv.ValueText = sv.Value.Text()
-		if sv.Name == "transaction_read_only" {
-			switch sv.ValueText {
-			case "'1'":
-				sv.ValueText = "1"
-			case "'0'":
-				sv.ValueText = "0"
-			}
-			sv.Value = &Template{Parts: []string{sv.ValueText}, Params: [][]int{nil}}
+			return a.t.identValue(i + 1)
 		}
 	}
-	return nil
+	return ""
 }
 
-// hasWordsPrefix reports whether sql starts with the given words
-// (case-insensitive, separated by white space).
-func hasWordsPrefix(sql string, words ...string) bool {
-	f := strings.Fields(sql)
-	if len(f) < len(words) {
-		return false
+// setValueSpan locates the value of one assignment: from the parser's
+// position of the value to the next comma at its level. Values the parser
+// builds itself (SET TRANSACTION ISOLATION LEVEL ..., SET NAMES x) have
+// no position: they are located from their keywords.
+func (a *analyzer) setValueSpan(v *ast.VariableAssignment) (Span, bool) {
+	if start := a.p.tokenAt(v.Value.OriginTextPosition()); start > 0 {
+		return Span{start, a.t.scanEnd(start, true)}, true
 	}
-	for i, w := range words {
-		if !strings.EqualFold(f[i], w) {
-			return false
+	// SET NAMES x / SET CHARACTER SET x: the word after NAMES / SET
+	for i := 0; i+1 < len(a.t.Toks); i++ {
+		if (v.Name == ast.SetNames && a.t.is(i, "names")) || (v.Name == ast.SetCharset && (a.t.is(i, "charset") || (a.t.is(i, "character") && a.t.is(i+1, "set")))) {
+			j := i + 1
+			if a.t.is(i, "character") {
+				j++
+			}
+			return Span{j, j + 1}, j < len(a.t.Toks)
 		}
 	}
-	return true
+	return Span{}, false
 }

@@ -40,11 +40,11 @@ const (
 // IsDDL reports whether the kind is a schema change (implicit commit).
 func (k Kind) IsDDL() bool { return k >= KindCreateTable && k <= KindAlterDatabase }
 
-// Statement is the analysis of one SQL text. It holds no AST node: it is
-// plain data, shared by every session that runs the same text, and never
-// mutated after Parse returns it.
+// Statement is the analysis of one statement shape. It holds no AST node
+// and no text: it is plain data that refers to the significant tokens of a
+// Text by index, shared by every session that runs a text of this shape,
+// and never mutated after Parse returns it.
 type Statement struct {
-	SQL  string
 	Kind Kind
 	// Unsupported names the construct when Kind == KindUnsupported.
 	Unsupported string
@@ -56,14 +56,14 @@ type Statement struct {
 	Engine string
 	// ReadOnly reports START TRANSACTION READ ONLY.
 	ReadOnly bool
-	// KillID and KillQuery describe a KILL statement (KindKill).
-	KillID    uint64
+	// KillID (a literal) and KillQuery describe a KILL statement (KindKill).
+	KillID    Value
 	KillQuery bool
 	// ParamCount is the number of '?' markers.
 	ParamCount int
 
 	// Tables lists every base-table reference (CTE names and derived tables
-	// are not base tables). Template holes refer to them by index.
+	// are not base tables). Template edits refer to them by index.
 	Tables []TableRef
 	// Blocks lists the query blocks; Blocks[0] is the statement itself.
 	Blocks []Block
@@ -71,13 +71,14 @@ type Statement struct {
 	// 0 for SELECT/INSERT/UPDATE/DELETE/DDL, -1 for UNION.
 	TopBlock int
 
-	// Template is the whole statement with holes for table names.
+	// Template holds the edits of the statement: where table names,
+	// qualifiers and session values are written.
 	Template *Template
-	// Scatter is the pushed-down form of a top-level SELECT (nil for other
-	// statements); ScatterErr says why the SELECT cannot run on several
-	// partitions (nil if it can).
-	Scatter    *Scatter
-	ScatterErr string
+	// Select holds what a scattered SELECT rewrites (top-level SELECT
+	// only); SelectErr says why the SELECT cannot run on several partitions
+	// ("" if it can).
+	Select    *SelectInfo
+	SelectErr string
 
 	// Write reports a data-changing statement (INSERT/UPDATE/DELETE).
 	Write bool
@@ -91,46 +92,53 @@ type Statement struct {
 
 	Insert *InsertInfo
 	Show   *ShowInfo
-	// DropTemplates holds one DROP statement per table for DROP TABLE with
-	// several tables (split when they live on different shards).
-	DropTemplates []*Template
+	// DropTables lists, for DROP TABLE with several tables, the token range
+	// of each name and the range of the whole list (split when they live
+	// on different shards).
+	DropTables []Span
+	DropList   Span
 	// MainTable is the table ref a DDL or SHOW statement is about (-1 none).
 	MainTable int
 	// Rename reports ALTER TABLE ... RENAME / RENAME TABLE.
 	Rename bool
 
-	// Explain is set for EXPLAIN <stmt>: the prefix to put before the inner
-	// statement's physical SQL ("EXPLAIN " or "EXPLAIN FORMAT=JSON ").
-	Explain string
+	// Explain is set for EXPLAIN <stmt> (the physical statement keeps the
+	// client's EXPLAIN clause).
+	Explain bool
 
 	Sets []SetVar
 	// DB is the database of USE and CREATE/DROP/ALTER DATABASE.
 	DB string
-	// DBTemplate is the CREATE/DROP/ALTER DATABASE statement with the name
-	// replaced by a hole of kind HoleDatabase.
-	DBTemplate *Template
 
 	// LastIDColumns is set for a SELECT whose every field is
 	// LAST_INSERT_ID(), @@last_insert_id or @@identity, without FROM (or
-	// FROM DUAL), WHERE, GROUP BY, ORDER BY or LIMIT: the result column
-	// names, as MySQL names them (the alias, else the text as written).
-	LastIDColumns []string
+	// FROM DUAL), WHERE, GROUP BY, ORDER BY or LIMIT: the fields' token
+	// spans and aliases; the columns are named after the alias, else the
+	// field as written.
+	LastIDColumns []Field
 	// LastIDArg reports a call LAST_INSERT_ID(expr) anywhere in the
 	// statement (it sets the session value: not supported).
 	LastIDArg bool
 	// UsesLastID reports LAST_INSERT_ID() (or @@last_insert_id,
-	// @@identity) inside the statement: its templates hold HoleLastID
-	// holes, and a plan of it depends on the session's value.
+	// @@identity) inside the statement: its template holds HoleLastID
+	// edits, and a plan of it depends on the session's value.
 	UsesLastID bool
 	// Funcs lists the functions the statement calls (lower case, each
 	// once), e.g. to refuse ones whose value differs per copy in a write to
 	// a broadcast table.
 	Funcs []string
 	// UsesConnID reports CONNECTION_ID() inside the statement: its
-	// templates hold HoleConnID holes, and a plan of it depends on the
+	// template holds HoleConnID edits, and a plan of it depends on the
 	// session.
 	UsesConnID bool
+
+	// textBound reports an analysis that depends on more than the shape
+	// (ORDER BY 1: a literal that names a column): it is not cached.
+	textBound bool
 }
+
+// Span is a range [From, To) of significant tokens.
+type Span struct{ From, To int }
 
 // TableRef is one reference to a base table.
 type TableRef struct {
@@ -186,24 +194,24 @@ type ValueKind uint8
 const (
 	ValExpr    ValueKind = iota // not a literal: an expression, function call, column ...
 	ValNull                     // NULL
-	ValInt                      // I
-	ValUint                     // U (only values > MaxInt64)
-	ValFloat                    // F
-	ValDecimal                  // S holds the exact decimal text
-	ValString                   // S
+	ValLiteral                  // a literal of the text: Tok, Neg (see Text.Literal)
+	ValConst                    // a keyword with a value: TRUE, FALSE (I)
 	ValParam                    // P is the 0-based ordinal of the '?' marker
-	ValHex                      // S holds the bytes of a hex/bit literal
 	ValDefault                  // the keyword DEFAULT (a VALUES item)
 )
 
-// Value is a literal or a parameter marker.
+// Value is a literal, a parameter marker or something else. A literal is
+// read from the text at plan time (Text.Literal), so that one analysis
+// serves every text of its shape.
 type Value struct {
 	Kind ValueKind
-	I    int64
-	U    uint64
-	F    float64
-	S    string
-	P    int
+	// Tok is the literal's first significant token (its introducer, or
+	// the first of adjacent strings).
+	Tok int
+	// Neg reports an odd number of unary minus signs before the literal.
+	Neg bool
+	P   int
+	I   int64
 }
 
 // CondOp is the node type of a Cond.
@@ -245,21 +253,25 @@ type InsertInfo struct {
 	Table   int      // table ref written
 	Replace bool     // REPLACE
 	Columns []string // column list, lower case; nil when omitted
-	// Rows holds the values of each row (VALUES form), one per column;
-	// nil for INSERT ... SELECT.
+	// Rows holds the values of each row (VALUES form, or the one row of the
+	// SET form), one per column; nil for INSERT ... SELECT.
 	Rows [][]Value
 	// Select reports INSERT ... SELECT.
 	Select bool
 	// OnDupColumns lists the columns assigned by ON DUPLICATE KEY UPDATE.
 	OnDupColumns []string
-	// Split is the statement with the VALUES rows replaced by a HoleRows
-	// hole and the last column of the column list by a HoleColumns hole
-	// (INSERT ... SET is written in the VALUES form); RowTemplates holds the
-	// text of each row (without parentheses), its values separated by
-	// HoleValueSep holes. Both are nil for INSERT ... SELECT and for a
-	// single-row INSERT without a column list.
-	Split        *Template
-	RowTemplates []*Template
+	// SetForm reports INSERT ... SET col = value, ...
+	SetForm bool
+	// RowSpans holds each row's tokens inside its parentheses (VALUES form)
+	// or the assignments (SET form), and ValueSpans each value's tokens.
+	RowSpans   []Span
+	ValueSpans [][]Span
+	// RowsList is the tokens of the VALUES list, from the first row's "("
+	// to the last row's ")"; ColumnsEnd is where a column is appended: the
+	// ")" of the column list (VALUES form) or the end of the assignments
+	// (SET form). Both are zero when the INSERT cannot be split.
+	RowsList   Span
+	ColumnsEnd int
 }
 
 // ShowKind is the kind of a SHOW statement.
@@ -280,21 +292,23 @@ type ShowInfo struct {
 	Kind ShowKind
 	Full bool
 	DB   string // FROM db ("" = current database)
-	// Like is the LIKE pattern (nil when absent); Where the WHERE condition
-	// as SQL text ("" when absent).
-	Like  *string
-	Where string
+	// Like is the LIKE pattern literal (Kind ValExpr when absent); Where the
+	// tokens of the WHERE condition (empty when absent).
+	Like  Value
+	Where Span
 }
 
 // SetVar is one assignment of a SET statement (see router.SetVar).
 type SetVar struct {
-	Name      string
-	Global    bool
-	Value     *Template // the value expression; may hold '?' markers
-	Collate   string
-	OneShot   bool
-	Kind      SetKind
-	ValueText string // Value rendered without arguments
+	Name   string
+	Global bool
+	Value  Span // the value expression's tokens (empty: Fixed, else DEFAULT)
+	// Fixed is a value the statement gives by keywords (SET TRANSACTION
+	// ISOLATION LEVEL READ COMMITTED: 'READ-COMMITTED').
+	Fixed   string
+	Collate string
+	OneShot bool
+	Kind    SetKind
 }
 
 // SetKind distinguishes the forms of SET.
@@ -306,62 +320,3 @@ const (
 	SetNames
 	SetCharset
 )
-
-// AggFunc is an aggregate function of a scattered SELECT.
-type AggFunc int
-
-const (
-	AggCount AggFunc = iota + 1
-	AggSum
-	AggMin
-	AggMax
-	AggAvg
-	// AggCountDistinct is COUNT(DISTINCT x): the pushed query returns x
-	// (grouped by it too) in the field's place; the merge counts the
-	// distinct non-NULL values per group.
-	AggCountDistinct
-)
-
-// Scatter is how a top-level SELECT runs on several partitions. Column
-// positions are absolute (>= 0) or counted from the end of the row (< 0,
-// -1 is the last column) when the select list has a wildcard.
-type Scatter struct {
-	Template *Template
-	// Fields is the number of client-visible select fields; Hidden the number
-	// of trailing helper columns added; Wildcard reports '*' in the list.
-	Fields   int
-	Hidden   int
-	Wildcard bool
-	GroupBy  []int
-	Aggs     []ScatterAgg
-	Having   []HavingCond
-	Distinct bool
-	OrderBy  []ScatterOrder
-	// Limit and Offset are nil when absent (they may be parameters).
-	Limit  *Value
-	Offset *Value
-	// LimitHole reports that Template has a HoleLimit to fill with
-	// "LIMIT offset+count".
-	LimitHole bool
-}
-
-// ScatterAgg is one aggregate column.
-type ScatterAgg struct {
-	Func        AggFunc
-	Column      int
-	CountColumn int
-	Name        string
-}
-
-// HavingCond is Column Op Value.
-type HavingCond struct {
-	Column int
-	Op     string
-	Value  Value
-}
-
-// ScatterOrder is one sort key.
-type ScatterOrder struct {
-	Column int
-	Desc   bool
-}
